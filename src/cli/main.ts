@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+import { startCommand } from './commands/start.ts';
+
+const program = new Command('jivs')
+  .description('JiVS Platform: extract, archive, migrate and govern data, with no single point of failure')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)');
+
+program.addCommand(startCommand(), { isDefault: false });
+
+await program.parseAsync(process.argv);

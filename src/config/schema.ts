@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, with its default. Each leaf is also an environment variable:
+ * `JIVS_` followed by its path in upper snake case (`http.port` → `JIVS_HTTP_PORT`,
+ * `jobs.pools.extraction.core` → `JIVS_JOBS_POOLS_EXTRACTION_CORE`). Lists are comma-separated.
+ * Defaults follow the hardening plan (seed 000) where it names a value.
+ */
+
+const port = z.number().int().min(1).max(65535);
+const seconds = z.number().positive();
+const dsn = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string');
+
+/** A bulkhead: `core` jobs run at once on each instance; the pool holds at most `max + queue`. */
+const workloadPool = (core: number, max: number, queue: number) =>
+  z
+    .strictObject({
+      core: z.number().int().min(1).default(core),
+      max: z.number().int().min(1).default(max),
+      queue: z.number().int().min(0).default(queue),
+    })
+    .refine((p) => p.max >= p.core, { message: 'max must be at least core' })
+    .prefault({});
+
+const rateLimit = (points: number) =>
+  z
+    .strictObject({
+      points: z.number().int().min(1).default(points),
+      durationSeconds: seconds.default(60),
+    })
+    .prefault({});
+
+const poolSettings = (max: number) =>
+  z
+    .strictObject({
+      max: z.number().int().min(1).default(max),
+      connectTimeoutMs: z.number().int().min(100).default(5000),
+      statementTimeoutMs: z.number().int().min(0).default(30_000),
+      idleInTransactionTimeoutMs: z.number().int().min(0).default(60_000),
+    })
+    .prefault({});
+
+export const configSchema = z.strictObject({
+  /** Where embedded PostgreSQL, generated secrets and uploaded files live. */
+  dataDir: z.string().min(1).default('./data'),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+      bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+      /** Seconds a SIGTERM waits for in-flight requests and jobs before handing jobs back. */
+      shutdownGraceSeconds: seconds.default(20),
+    })
+    .prefault({}),
+  embedded: z
+    .strictObject({
+      /** Start a PostgreSQL server from the npm-shipped binary. Off when `database.write` is set. */
+      enabled: z.boolean().optional(),
+      port: port.default(54329),
+      /** The unprivileged OS user PostgreSQL runs as when the service runs as root. */
+      osUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('jivs'),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      write: dsn.optional(),
+      read: z.array(dsn).default([]),
+      analytics: dsn.optional(),
+      pools: z
+        .strictObject({
+          write: poolSettings(20),
+          read: poolSettings(20),
+          analytics: poolSettings(5),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /** HMAC key for access tokens; generated into the data directory when absent. */
+      jwtSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+      accessTokenTtlSeconds: z.number().int().min(30).default(900),
+      refreshTokenTtlSeconds: z.number().int().min(60).default(14 * 24 * 3600),
+      adminUsername: z.string().min(1).default('admin'),
+      /** Password of the first admin; generated and printed once when absent. */
+      adminPassword: z.string().optional(),
+    })
+    .prefault({}),
+  /** AES-256-GCM key (32 bytes, base64) for source credentials; generated into the data directory when absent. */
+  secretsKey: z.string().optional(),
+  rateLimits: z
+    .strictObject({
+      auth: rateLimit(5),
+      default: rateLimit(100),
+    })
+    .prefault({}),
+  sources: z
+    .strictObject({
+      /** File sources must live under this directory. */
+      fileRoot: z.string().min(1).optional(),
+      /** Hosts HTTP sources may reach; `*` allows any. */
+      httpAllowedHosts: z.array(z.string().min(1)).default(['*']),
+      httpTimeoutMs: z.number().int().min(100).default(30_000),
+    })
+    .prefault({}),
+  jobs: z
+    .strictObject({
+      pools: z
+        .strictObject({
+          extraction: workloadPool(20, 50, 100),
+          migration: workloadPool(10, 30, 50),
+          analytics: workloadPool(5, 10, 20),
+        })
+        .prefault({}),
+      /** A job whose worker misses heartbeats this long is handed to another worker. */
+      heartbeatSeconds: z.number().int().min(10).default(10),
+      /** Rows copied per checkpoint transaction. */
+      checkpointRows: z.number().int().min(1).default(50_000),
+      pollingIntervalSeconds: z.number().min(0.5).default(1),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type WorkloadName = keyof Config['jobs']['pools'];

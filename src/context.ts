@@ -1,0 +1,25 @@
+import type { Config } from './config/schema.ts';
+import type { DatabaseRoles } from './data/database-roles.ts';
+import type { JobQueue } from './jobs/queue.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+
+/** Key material the service needs, from config or generated into the data directory. */
+export interface Secrets {
+  /** HMAC key for access tokens. */
+  jwtKey: Uint8Array;
+  /** AES-256-GCM key for source credentials. */
+  sourceKey: Buffer;
+}
+
+/** What every module is built from: one per running instance. */
+export interface AppContext {
+  config: Config;
+  log: Logger;
+  db: DatabaseRoles;
+  metrics: Metrics;
+  secrets: Secrets;
+  queue: JobQueue;
+  /** Set when shutdown starts: readiness fails and new work is refused. */
+  lifecycle: { shuttingDown: boolean };
+}

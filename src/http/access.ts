@@ -1,0 +1,43 @@
+import type { FastifyRequest } from 'fastify';
+
+export const ROLES = ['admin', 'operator', 'analyst', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a route is for. Every route declares one; the server refuses to start otherwise. */
+export type Access = 'public' | 'authenticated' | readonly Role[];
+
+/** The signed-in user of a request. */
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  /** Id of the access token, for revocation on logout. */
+  tokenId: string;
+  tokenExpiresAt: Date;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** `auth` applies the strict per-client and per-account limit of sign-in endpoints. */
+    rateLimit?: 'auth' | 'default' | 'none';
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** The principal of a request that passed an authenticated route's guard. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('principalOf called on a route without authentication');
+  return request.principal;
+}
+
+/** Roles allowed to do things, in one place so routes read as policy. */
+export const CAN = {
+  manageUsers: ['admin'],
+  manageSources: ['admin', 'operator'],
+  runJobs: ['admin', 'operator'],
+  readJobs: ['admin', 'operator', 'analyst', 'auditor'],
+  readSources: ['admin', 'operator', 'analyst', 'auditor'],
+} as const satisfies Record<string, readonly Role[]>;

@@ -1,0 +1,214 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type FastifyPluginAsyncZod,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppContext } from '../context.ts';
+import { outcomeOf } from '../observability/metrics.ts';
+import { type Access, type Principal } from './access.ts';
+import { badRequest, forbidden, isHttpError, unauthorized } from './errors.ts';
+import { createRateLimits } from './rate-limits.ts';
+
+export type Server = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+/** A module's routes: a Fastify plugin whose schemas are zod. */
+export type Routes = FastifyPluginAsyncZod;
+
+export interface ServerParts {
+  /** Turns a bearer token into the signed-in user, or throws an HttpError. */
+  verifyAccessToken(token: string): Promise<Principal>;
+  routes: Routes[];
+}
+
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * The HTTP front of one instance: security headers, rate limits, authentication and RBAC on
+ * every route, input validation at the edge, errors as `{ error, message, details }`, metrics,
+ * and the OpenAPI document at /openapi.json (UI at /docs).
+ */
+export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<Server> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ logger: 'jivs.http' }) as FastifyBaseLogger,
+    bodyLimit: ctx.config.http.bodyLimitBytes,
+    disableRequestLogging: true,
+    requestIdHeader: 'x-request-id',
+    trustProxy: ['127.0.0.1', '::1'],
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // A route without a declared audience would be an accidental hole; refuse to start.
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (access === undefined && !route.url.startsWith('/docs')) {
+      throw new Error(`route ${route.method.toString()} ${route.url} declares no access policy`);
+    }
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
+        frameAncestors: ["'none'"],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'JiVS Platform API',
+        version: '0.1.0',
+        description:
+          'Extract data from source systems into the archive, and run the platform. ' +
+          'Sign in at POST /api/v1/auth/login and send the access token as `Authorization: Bearer <token>`.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  // Request metrics: the route template, never the raw URL, keeps label cardinality bounded.
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'UNMATCHED';
+    ctx.metrics.httpRequests.observe(
+      {
+        method: request.method,
+        route,
+        status: String(reply.statusCode),
+        outcome: outcomeOf(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        status: reply.statusCode,
+        duration_ms: Math.round(reply.elapsedTime),
+        request_id: request.id,
+        user_id: request.principal?.userId,
+        remote_addr: request.ip,
+      },
+      'request completed',
+    );
+  });
+
+  const limits = createRateLimits(ctx);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (ctx.lifecycle.shuttingDown) reply.header('connection', 'close');
+    if (CONTROL_CHARS.test(decodeURIComponentSafe(request.url))) {
+      throw badRequest('the URL contains control characters; encode or remove them');
+    }
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const access: Access | undefined = request.routeOptions.config.access;
+    if (access !== 'public' && access !== undefined) {
+      const header = request.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      if (!match?.[1]) throw unauthorized();
+      request.principal = await parts.verifyAccessToken(match[1]);
+      if (access !== 'authenticated' && !access.includes(request.principal.role)) {
+        throw forbidden(
+          `your role ${request.principal.role} may not do this; it needs one of: ${access.join(', ')}`,
+        );
+      }
+    }
+    await limits.check(request);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isHttpError(error)) {
+      return reply
+        .code(error.status)
+        .headers(error.headers)
+        .send({ error: error.code, message: error.message, details: error.details, requestId: request.id });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({
+        where: error.validationContext,
+        path: v.instancePath.replace(/^\//, '').replaceAll('/', '.'),
+        message: v.message,
+      }));
+      const first = issues[0];
+      return reply.code(400).send({
+        error: 'validation_failed',
+        message: `invalid ${error.validationContext ?? 'request'}${first ? `: ${first.path ? first.path + ': ' : ''}${first.message}` : ''}`,
+        details: { issues },
+        requestId: request.id,
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({
+        error: (error.code ?? 'bad_request').toLowerCase(),
+        message: clientMessage(error),
+        requestId: request.id,
+      });
+    }
+    request.log.error({ error, request_id: request.id }, 'request failed');
+    return reply.code(500).send({
+      error: 'internal',
+      message: `the server failed to handle this request; quote request id ${request.id} when reporting it`,
+      requestId: request.id,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: 'not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json for the API`,
+      requestId: request.id,
+    }),
+  );
+
+  app.get('/openapi.json', { config: { access: 'public', rateLimit: 'none' }, schema: { hide: true } }, () =>
+    app.swagger(),
+  );
+
+  for (const routes of parts.routes) await app.register(routes);
+  return app;
+}
+
+function decodeURIComponentSafe(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
+}
+
+/** Messages of Fastify's own 4xx errors, made to say what to do. */
+function clientMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'the request body is not valid JSON';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `the request body is larger than the limit; send at most the configured http.bodyLimitBytes`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported Content-Type; send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the request has Content-Type application/json but an empty body';
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,74 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, on a registry of its own so several instances can live in
+ * one process (tests). Names follow the plan's alert rules and dashboards.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Histogram({
+      name: 'http_server_requests_seconds',
+      help: 'HTTP server requests by method, route template, status and outcome',
+      labelNames: ['method', 'route', 'status', 'outcome'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    extractionDuration: new Histogram({
+      name: 'extraction_duration_seconds',
+      help: 'Wall time of extraction runs (one attempt) by source kind and outcome',
+      labelNames: ['source_kind', 'outcome'] as const,
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200],
+      registers: [registry],
+    }),
+    extractionRecords: new Counter({
+      name: 'extraction_records_total',
+      help: 'Records copied into the archive',
+      labelNames: ['source_kind'] as const,
+      registers: [registry],
+    }),
+    extractionBytes: new Counter({
+      name: 'extraction_bytes_total',
+      help: 'Bytes copied into the archive',
+      labelNames: ['source_kind'] as const,
+      registers: [registry],
+    }),
+    extractions: new Counter({
+      name: 'extractions_total',
+      help: 'Extractions by lifecycle event (created, completed, failed, cancelled)',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    }),
+    poolActive: new Gauge({
+      name: 'bulkhead_active_jobs',
+      help: 'Jobs running in this instance per workload pool',
+      labelNames: ['pool'] as const,
+      registers: [registry],
+    }),
+    poolRejected: new Counter({
+      name: 'bulkhead_rejected_total',
+      help: 'Submissions refused because the workload pool was full',
+      labelNames: ['pool'] as const,
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: 'rate_limit_rejected_total',
+      help: 'Requests refused by a rate limit',
+      labelNames: ['limit'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Micrometer's outcome label. */
+export function outcomeOf(status: number): string {
+  if (status < 200) return 'INFORMATIONAL';
+  if (status < 300) return 'SUCCESS';
+  if (status < 400) return 'REDIRECTION';
+  if (status < 500) return 'CLIENT_ERROR';
+  return 'SERVER_ERROR';
+}
