@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { AppContext } from './context.ts';
 import { DatabaseRoles, type RoleDsns } from './data/database-roles.ts';
@@ -70,7 +71,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       const dsn = embedded.dsn(PLATFORM_DATABASE);
       dsns = { write: dsn, read: [dsn], analytics: dsn };
     } else {
-      const write = config.database.write!;
+      const write = config.database.write;
+      if (!write) {
+        throw new ConfigError('JIVS_DATABASE_WRITE (database.write): required when JIVS_EMBEDDED_ENABLED is false');
+      }
       dsns = { write, read: config.database.read, analytics: config.database.analytics ?? config.database.read[0] ?? write };
     }
 
@@ -92,7 +96,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const bootstrapAdmin = await auth.ensureAdmin();
 
     const server = await buildServer(ctx, {
-      verifyAccessToken: auth.verifyAccessToken,
+      verifyAccessToken: (token) => auth.verifyAccessToken(token),
       routes: [
         healthRoutes(ctx, [databaseIndicator(ctx), diskIndicator(ctx), jobsIndicator(ctx)]),
         auth.routes,

@@ -14,10 +14,8 @@ async function generatedSecret(dataDir: string, name: string, bytes: number): Pr
     const value = randomBytes(bytes);
     await mkdir(path.resolve(dataDir), { recursive: true, mode: 0o755 });
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    await writeFile(file, value.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(async () => {
-      // Another instance won the race: use its value.
-      return undefined;
-    });
+    // flag wx: when another instance wins the race to create it, use its value.
+    await writeFile(file, value.toString('base64') + '\n', { mode: 0o600, flag: 'wx' }).catch(() => undefined);
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
   }
 }

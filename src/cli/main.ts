@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { configCommand } from './commands/config.ts';
 import { startCommand } from './commands/start.ts';
 
 const program = new Command('jivs')
@@ -6,6 +7,7 @@ const program = new Command('jivs')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)');
 
-program.addCommand(startCommand(), { isDefault: false });
+program.addCommand(startCommand());
+program.addCommand(configCommand());
 
 await program.parseAsync(process.argv);

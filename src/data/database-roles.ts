@@ -12,13 +12,6 @@ export interface RoleDsns {
 
 type PoolSettings = Config['database']['pools']['write'];
 
-// Numeric and bigint columns come back as exact strings (pg's default); timestamps stay Date.
-// int8 counts we produce ourselves are small, so parse them as numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) ? n : v;
-});
-
 function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Logger): pg.Pool {
   const readOnly = role !== 'write';
   const pool = new pg.Pool({

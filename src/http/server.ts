@@ -16,6 +16,7 @@ import { outcomeOf } from '../observability/metrics.ts';
 import { type Access, type Principal } from './access.ts';
 import { badRequest, forbidden, isHttpError, unauthorized } from './errors.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { hasControlCharacters } from './text.ts';
 
 export type Server = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 /** A module's routes: a Fastify plugin whose schemas are zod. */
@@ -27,16 +28,15 @@ export interface ServerParts {
   routes: Routes[];
 }
 
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 /**
  * The HTTP front of one instance: security headers, rate limits, authentication and RBAC on
  * every route, input validation at the edge, errors as `{ error, message, details }`, metrics,
  * and the OpenAPI document at /openapi.json (UI at /docs).
  */
 export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<Server> {
+  const httpLog: FastifyBaseLogger = ctx.log.child({ logger: 'jivs.http' });
   const app = Fastify({
-    loggerInstance: ctx.log.child({ logger: 'jivs.http' }) as FastifyBaseLogger,
+    loggerInstance: httpLog,
     bodyLimit: ctx.config.http.bodyLimitBytes,
     disableRequestLogging: true,
     requestIdHeader: 'x-request-id',
@@ -115,7 +115,7 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
 
   app.addHook('onRequest', async (request, reply) => {
     if (ctx.lifecycle.shuttingDown) reply.header('connection', 'close');
-    if (CONTROL_CHARS.test(decodeURIComponentSafe(request.url))) {
+    if (hasControlCharacters(decodeURIComponentSafe(request.url))) {
       throw badRequest('the URL contains control characters; encode or remove them');
     }
   });

@@ -12,6 +12,9 @@ export interface JobRun<T> {
   signal: AbortSignal;
 }
 
+/** Attempts after the first before a job is given up; handlers fail the job themselves on the last. */
+export const RETRY_LIMIT = 20;
+
 export type JobHandler<T> = (run: JobRun<T>) => Promise<void>;
 
 /**
@@ -52,7 +55,7 @@ export class JobQueue {
         heartbeatSeconds: this.#config.heartbeatSeconds,
         // Long extractions are bounded by heartbeats, not by a wall-clock expiry.
         expireInSeconds: 24 * 3600,
-        retryLimit: 20,
+        retryLimit: RETRY_LIMIT,
         retryDelay: 1,
         retryBackoff: true,
         retryDelayMax: 30,

@@ -91,7 +91,7 @@ async function evaluate(indicators: HealthIndicator[]) {
       try {
         return [i, await i.check()] as const;
       } catch (e) {
-        return [i, { status: 'DOWN', details: { error: (e as Error).message } } as Health] as const;
+        return [i, { status: 'DOWN', details: { error: (e as Error).message } }] as const;
       }
     }),
   );

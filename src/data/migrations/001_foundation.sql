@@ -58,10 +58,13 @@ CREATE TABLE extraction_jobs (
   status text NOT NULL DEFAULT 'created'
     CHECK (status IN ('created', 'queued', 'running', 'completed', 'failed', 'cancelled')),
   cancel_requested boolean NOT NULL DEFAULT false,
+  -- Fencing token of the attempt that owns the job: a checkpoint from any other attempt is refused.
+  lease_id uuid,
   archive_table text NOT NULL UNIQUE,
   records_extracted bigint NOT NULL DEFAULT 0,
   bytes_extracted bigint NOT NULL DEFAULT 0,
   records_estimated bigint,
+  bytes_estimated bigint,
   -- Resume state; written in the same transaction as the rows it covers.
   checkpoint jsonb,
   attempts integer NOT NULL DEFAULT 0,

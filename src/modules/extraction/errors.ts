@@ -1,0 +1,45 @@
+/**
+ * The job's definition or its source data is wrong (missing table, bad query, malformed file):
+ * retrying cannot help, so the job fails at once with this message, and creation answers 422.
+ */
+export class ExtractionInputError extends Error {
+  readonly isExtractionInputError = true;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ExtractionInputError';
+  }
+}
+
+export const isExtractionInputError = (e: unknown): e is ExtractionInputError =>
+  e instanceof Error && (e as Partial<ExtractionInputError>).isExtractionInputError === true;
+
+// SQLSTATE classes that describe the statement or the data, not the connection:
+// 0A feature not supported, 22 data exception, 23 integrity, 28 authorisation, 3D/3F missing
+// database/schema, 42 syntax or access rule.
+const PERMANENT_SQLSTATE = /^(0A|22|23|28|3D|3F|42)/;
+
+/** Converts errors that retrying cannot fix into ExtractionInputError; others pass through. */
+export function classify(e: unknown): unknown {
+  if (isExtractionInputError(e)) return e;
+  // An HTTP source that answered 4xx or with something that is not the JSON it should be.
+  if ((e as { retryable?: unknown }).retryable === false) {
+    return new ExtractionInputError((e as Error).message, { cause: e });
+  }
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && PERMANENT_SQLSTATE.test(code)) {
+    return new ExtractionInputError(`the source rejected the extraction: ${(e as Error).message}`, { cause: e });
+  }
+  return e;
+}
+
+/** Thrown by an attempt that stopped at a checkpoint (shutdown), so the queue retries the job. */
+export class HandedBackError extends Error {
+  readonly isHandedBack = true;
+  constructor() {
+    super('the extraction was handed back at a checkpoint; another attempt resumes it');
+    this.name = 'HandedBackError';
+  }
+}
+
+export const isHandedBack = (e: unknown): e is HandedBackError =>
+  e instanceof Error && (e as Partial<HandedBackError>).isHandedBack === true;

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { startServiceProcess } from './support/service-process.ts';
+
+/** PID of the embedded PostgreSQL recorded in the data directory, if that process is alive. */
+async function postgresPid(dataDir: string): Promise<number | undefined> {
+  const text = await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(text?.split('\n')[0]);
+  if (!pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('jivs start in embedded mode', () => {
+  let dataDir: string;
+  after(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts its own PostgreSQL, serves, exits 0 on SIGTERM, stops PostgreSQL, and reuses the data on restart', async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'jivs-embedded-'));
+    const env = { JIVS_DATA_DIR: dataDir, JIVS_EMBEDDED_PORT: String(50_000 + Math.floor(Math.random() * 4000)) };
+
+    const first = await startServiceProcess(env);
+    const created = JSON.parse(first.output().split('\n').find((l) => l.includes('"event":"result"'))!) as {
+      admin?: { username: string; generatedPassword?: string };
+    };
+    const password = created.admin?.generatedPassword;
+    assert.ok(password, 'the first start creates an admin and prints its generated password once');
+    const health = (await (await fetch(`${first.url}/health`)).json()) as { status: string; components: Record<string, { status: string }> };
+    assert.equal(health.status, 'UP');
+    assert.equal(health.components.db?.status, 'UP');
+    const pgPid = await postgresPid(dataDir);
+    assert.ok(pgPid, 'embedded PostgreSQL is running');
+
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0, first.output());
+    assert.equal(await postgresPid(dataDir), undefined, 'PostgreSQL stopped with the service');
+
+    const second = await startServiceProcess(env);
+    const result = JSON.parse(second.output().split('\n').find((l) => l.includes('"event":"result"'))!) as { admin?: unknown };
+    assert.equal(result.admin, undefined, 'no second admin on restart');
+    const login = await fetch(`${second.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(login.status, 200, 'the data (the admin account) survived the restart');
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 0, second.output());
+    assert.equal(await postgresPid(dataDir), undefined);
+  });
+});

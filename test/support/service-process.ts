@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+/**
+ * Runs `jivs start --json` as a separate OS process (so a test can SIGKILL or SIGTERM it) and
+ * resolves once it serves, with the URL it printed.
+ */
+export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jivs.js'), 'start', '--json'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', JIVS_HTTP_PORT: '0', JIVS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      output += line + '\n';
+      try {
+        const event = JSON.parse(line) as { event?: string; url?: string; message?: string };
+        if (event.event === 'result' && event.url) resolve(event.url);
+        if (event.event === 'error') reject(new Error(`service failed to start: ${event.message}`));
+      } catch {
+        // a log line, not an event
+      }
+    });
+    void exited.then((code) => reject(new Error(`service exited (${code}) before serving:\n${output}`)));
+  });
+  return { child, url, exited, output: () => output };
+}
