@@ -15,7 +15,8 @@ describe('extraction API: validation, bulkhead, cancel, progress', () => {
 
   before(async () => {
     typed = await createTypedSource(50);
-    slow = await createSlowSource(20_000, 200, 0.05);
+    // 100 pauses of 0.2 s: the job runs for about 20 s unless cancelled.
+    slow = await createSlowSource(20_000, 200, 0.2);
     // A tiny pool: one job may run and one wait; the third is refused.
     t = await startTestApp({
       'jobs.pools.extraction': { core: 1, max: 1, queue: 1 },
@@ -85,7 +86,7 @@ describe('extraction API: validation, bulkhead, cancel, progress', () => {
     assert.ok(progress.recordsPerSecond > 0);
 
     const cancel = await t.request('POST', `/api/v1/extractions/${running}/cancel`, { token });
-    assert.equal(cancel.status, 202);
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
     const cancelled = await waitForExtraction(t, token, running);
     assert.equal(cancelled.status, 'cancelled');
     const done = await waitForExtraction(t, token, waiting);

@@ -23,11 +23,19 @@ async function api(base: string, method: string, url: string, token?: string, bo
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
+const ITEM_COLUMNS = [
+  { name: 'id', type: 'bigint', sourceType: 'bigint', hashable: true },
+  { name: 'label', type: 'text', sourceType: 'text', hashable: true },
+  { name: 'amount', type: 'numeric(20,4)', sourceType: 'numeric(20,4)', hashable: true },
+  { name: 'at', type: 'timestamp with time zone', sourceType: 'timestamp with time zone', hashable: true },
+];
+
 async function fingerprint(dsn: string, from: string) {
   const client = new pg.Client({ connectionString: dsn, options: '-c TimeZone=UTC' });
   await client.connect();
   try {
-    return (await client.query<{ rows: string; checksum: string }>(fingerprintSql(from))).rows[0]!;
+    return (await client.query<{ rows: string; checksum: string }>(fingerprintSql(from, ITEM_COLUMNS, (n) => client.escapeIdentifier(n))))
+      .rows[0]!;
   } finally {
     await client.end();
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -26,6 +26,7 @@ describe('jivs start in embedded mode', () => {
 
   it('starts its own PostgreSQL, serves, exits 0 on SIGTERM, stops PostgreSQL, and reuses the data on restart', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'jivs-embedded-'));
+    await chmod(dataDir, 0o755); // PostgreSQL's own user must be able to enter it
     const env = { JIVS_DATA_DIR: dataDir, JIVS_EMBEDDED_PORT: String(50_000 + Math.floor(Math.random() * 4000)) };
 
     const first = await startServiceProcess(env);

@@ -48,7 +48,8 @@ export const configSchema = z.strictObject({
   http: z
     .strictObject({
       host: z.string().min(1).default('127.0.0.1'),
-      port: port.default(8080),
+      /** 0 takes any free port (the URL is printed at start). */
+      port: z.number().int().min(0).max(65535).default(8080),
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
       /** Seconds a SIGTERM waits for in-flight requests and jobs before handing jobs back. */
       shutdownGraceSeconds: seconds.default(20),

@@ -106,6 +106,22 @@ function run(cmd: string, args: string[], identity: OsIdentity | undefined, log:
   });
 }
 
+/** Refuses early, with the fix, when the server's user could not reach its data directory. */
+async function checkTraversable(dir: string, identity: OsIdentity): Promise<void> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const info = await stat(current);
+    const canTraverse =
+      info.uid === identity.uid ? (info.mode & 0o100) !== 0 : info.gid === identity.gid ? (info.mode & 0o010) !== 0 : (info.mode & 0o001) !== 0;
+    if (!canTraverse) {
+      throw new Error(
+        `PostgreSQL runs as ${identity.name}, which cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}); ` +
+          `allow it (chmod o+x ${current}) or set JIVS_DATA_DIR to a directory it can reach`,
+      );
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 /** PID of the postmaster recorded in the data directory, if that process is alive. */
 async function runningPostmaster(pgData: string): Promise<number | undefined> {
   const pidFile = path.join(pgData, 'postmaster.pid');
@@ -135,6 +151,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   // The server's user must be able to reach its data directory through the root.
   await mkdir(root, { recursive: true, mode: 0o755 });
+  if (identity) await checkTraversable(root, identity);
   await mkdir(path.dirname(secretFile), { recursive: true, mode: 0o700 });
   let password: string;
   if (await exists(secretFile)) {

@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -38,7 +38,8 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
   const app = Fastify({
     loggerInstance: httpLog,
     bodyLimit: ctx.config.http.bodyLimitBytes,
-    disableRequestLogging: true,
+    // One line per request is written by the onResponse hook below, with the plan's fields.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: 'x-request-id',
     trustProxy: ['127.0.0.1', '::1'],
     routerOptions: { maxParamLength: 200 },
@@ -113,14 +114,13 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
 
   const limits = createRateLimits(ctx);
 
+  // Authentication and RBAC run before the body is read: an anonymous or forbidden request
+  // gets 401/403 whatever it carries.
   app.addHook('onRequest', async (request, reply) => {
     if (ctx.lifecycle.shuttingDown) reply.header('connection', 'close');
     if (hasControlCharacters(decodeURIComponentSafe(request.url))) {
       throw badRequest('the URL contains control characters; encode or remove them');
     }
-  });
-
-  app.addHook('preHandler', async (request) => {
     const access: Access | undefined = request.routeOptions.config.access;
     if (access !== 'public' && access !== undefined) {
       const header = request.headers.authorization;
@@ -133,8 +133,10 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         );
       }
     }
-    await limits.check(request);
   });
+
+  // Rate limits run after parsing: the sign-in limit is per account, named in the body.
+  app.addHook('preHandler', async (request) => limits.check(request));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isHttpError(error)) {

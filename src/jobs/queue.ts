@@ -44,6 +44,8 @@ export class JobQueue {
       superviseIntervalSeconds: 2,
       monitorIntervalSeconds: 10,
       instanceName: 'jivs',
+      // Workers wake on NOTIFY when a job is sent instead of waiting for their next poll.
+      useListenNotify: true,
     });
     this.#boss.on('error', (error: Error) => log.warn({ error: error.message }, 'job queue error'));
   }
@@ -59,6 +61,7 @@ export class JobQueue {
         retryDelay: 1,
         retryBackoff: true,
         retryDelayMax: 30,
+        notify: true,
       };
       if (await this.#boss.getQueue(name)) await this.#boss.updateQueue(name, options);
       else await this.#boss.createQueue(name, options);

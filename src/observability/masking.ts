@@ -48,6 +48,10 @@ export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key);
 export function maskValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskText(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
+  // Error's fields are not enumerable: copy them explicitly, masked, or logs lose the cause.
+  if (value instanceof Error) {
+    return { type: value.name, message: maskText(value.message), ...(value.stack ? { stack: maskText(value.stack) } : {}) };
+  }
   if (Array.isArray(value)) return value.map((v) => maskValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {

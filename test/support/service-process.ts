@@ -21,7 +21,7 @@ export interface ServiceProcess {
 export async function startServiceProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jivs.js'), 'start', '--json'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', JIVS_HTTP_PORT: '0', JIVS_LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', JIVS_HTTP_PORT: '0', JIVS_LOG_LEVEL: process.env.JIVS_TEST_LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -66,8 +66,13 @@ export async function createSlowSource(rows: number, every = 500, sleepSeconds =
     CREATE TABLE items (id bigint PRIMARY KEY, label text NOT NULL, amount numeric(20, 4), at timestamptz NOT NULL);
     INSERT INTO items SELECT i, 'item ' || i, i * 1.5, timestamptz '2025-01-01' + i * interval '1 second'
       FROM generate_series(1, ${rows}) AS i;
-    CREATE FUNCTION throttle(i bigint) RETURNS boolean LANGUAGE sql VOLATILE AS
-      $$ SELECT CASE WHEN i % ${every} = 0 THEN pg_sleep(${sleepSeconds}) IS NOT NULL OR true ELSE true END $$;
+    CREATE FUNCTION throttle(i bigint) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        IF i % ${every} = 0 THEN PERFORM pg_sleep(${sleepSeconds}); END IF;
+        RETURN true;
+      END $$;
+    -- With statistics the planner walks the primary key instead of sorting, so rows stream.
+    ANALYZE items;
   `);
   return {
     ...db,

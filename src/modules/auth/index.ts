@@ -1,7 +1,11 @@
 import type { AppContext } from '../../context.ts';
 import type { Principal } from '../../http/access.ts';
-import { unauthorized } from '../../http/errors.ts';
 import type { Routes } from '../../http/server.ts';
+import { authRoutes } from './auth-routes.ts';
+import { ensureAdmin } from './bootstrap-admin.ts';
+import { createSessions } from './sessions.ts';
+import { userRoutes } from './user-routes.ts';
+import { createUsers } from './users.ts';
 
 export interface AuthModule {
   routes: Routes;
@@ -10,11 +14,16 @@ export interface AuthModule {
   ensureAdmin(): Promise<{ username: string; generatedPassword?: string } | undefined>;
 }
 
-// Placeholder until the auth module lands.
-export function createAuthModule(_ctx: AppContext): AuthModule {
+/** Users, passwords, tokens and their HTTP endpoints. */
+export function createAuthModule(ctx: AppContext): AuthModule {
+  const sessions = createSessions(ctx);
+  const users = createUsers(ctx);
   return {
-    routes: async () => undefined,
-    verifyAccessToken: () => Promise.reject(unauthorized()),
-    ensureAdmin: () => Promise.resolve(undefined),
+    routes: async (app) => {
+      await app.register(authRoutes(sessions, users));
+      await app.register(userRoutes(users));
+    },
+    verifyAccessToken: (token) => sessions.verifyAccessToken(token),
+    ensureAdmin: () => ensureAdmin(ctx),
   };
 }

@@ -1,3 +1,5 @@
+import { isHttpError } from '../../http/errors.ts';
+
 /**
  * The job's definition or its source data is wrong (missing table, bad query, malformed file):
  * retrying cannot help, so the job fails at once with this message, and creation answers 422.
@@ -21,6 +23,8 @@ const PERMANENT_SQLSTATE = /^(0A|22|23|28|3D|3F|42)/;
 /** Converts errors that retrying cannot fix into ExtractionInputError; others pass through. */
 export function classify(e: unknown): unknown {
   if (isExtractionInputError(e)) return e;
+  // The source no longer resolves (deleted, file gone, host no longer allowed).
+  if (isHttpError(e) && e.status < 500) return new ExtractionInputError(e.message, { cause: e });
   // An HTTP source that answered 4xx or with something that is not the JSON it should be.
   if ((e as { retryable?: unknown }).retryable === false) {
     return new ExtractionInputError((e as Error).message, { cause: e });

@@ -5,7 +5,7 @@ import { sqlFiles } from '../../data/sql.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
 import type { SourcesModule } from '../sources/index.ts';
-import { createArchiveTableSql, isLeaseLost, writeSegments, type CheckpointProgress } from './archive-writer.ts';
+import { createArchiveTableSql, isLeaseLost, LeaseLostError, writeSegments, type CheckpointProgress } from './archive-writer.ts';
 import { classify, HandedBackError, isExtractionInputError, isHandedBack } from './errors.ts';
 import { archiveCanonicalFingerprint } from './fingerprint.ts';
 import { openReader } from './readers/open-reader.ts';
@@ -13,7 +13,7 @@ import { fingerprintSql } from './readers/postgres-reader.ts';
 import type { ArchiveColumn, ExtractionReader, ResumeState, SourceFingerprint } from './readers/reader.ts';
 import type { ExtractionSpec } from './spec.ts';
 
-const SQL = sqlFiles(import.meta.dirname, ['claim', 'finish', 'record-dataset']);
+const SQL = sqlFiles(import.meta.dirname, ['claim', 'finish', 'record-dataset', 'lock-own-job']);
 
 export interface ExtractionJobData {
   extractionId: string;
@@ -32,10 +32,13 @@ interface ClaimedJob {
 }
 
 export interface Verification {
-  method: 'sql-record-hash' | 'canonical-json-hash';
+  method: ExtractionReader['fingerprint'];
   source: SourceFingerprint;
   archive: SourceFingerprint;
   match: boolean;
+  /** Time spent copying in this attempt, and verifying. */
+  copyMs: number;
+  verifyMs: number;
 }
 
 // Session settings under which both sides render values identically for the fingerprint.
@@ -59,9 +62,11 @@ async function archiveFingerprint(
   try {
     for (const statement of FINGERPRINT_SETTINGS) await client.query(statement);
     const result =
-      reader.fingerprint === 'sql-record-hash'
+      reader.fingerprint !== 'canonical-json-hash'
         ? await client
-            .query<{ rows: number; checksum: string }>(fingerprintSql(qualified))
+            .query<{ rows: number; checksum: string }>(
+              fingerprintSql(qualified, columns, (n) => client.escapeIdentifier(n), reader.fingerprint),
+            )
             .then(({ rows }) => ({ rows: Number(rows[0]!.rows), checksum: rows[0]!.checksum }))
         : await archiveCanonicalFingerprint(client, qualified, columns);
     await client.query('COMMIT');
@@ -115,7 +120,7 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
       }
       const source = await sources.resolve(job.source_id);
       kind = source.kind;
-      reader = await openReader(source, job.spec);
+      reader = await openReader(source, job.spec, ctx.config.sources.httpTimeoutMs);
       const resumeFrom: CheckpointProgress =
         job.checkpoint && reader.resumable
           ? { rows: Number(job.records_extracted), bytes: Number(job.bytes_extracted), resume: job.checkpoint }
@@ -137,7 +142,8 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
           start: resumeFrom,
           restart: !reader.resumable || resumeFrom.rows === 0,
           signal: run.signal,
-          onCheckpoint: (_p, chunkRows, chunkBytes) => {
+          onCheckpoint: (progress, chunkRows, chunkBytes) => {
+            log.debug({ ...fields, records_extracted: progress.rows, chunk_rows: chunkRows }, 'checkpoint committed');
             metrics.extractionRecords.inc({ source_kind: kind }, chunkRows);
             metrics.extractionBytes.inc({ source_kind: kind }, chunkBytes);
           },
@@ -158,6 +164,7 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
           throw new HandedBackError();
         }
 
+        const copied = performance.now();
         const [sourcePrint, archive] = await Promise.all([
           reader.sourceFingerprint(result.progress.resume),
           archiveFingerprint(client, reader, job.archive_table, reader.columns),
@@ -167,6 +174,8 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
           source: sourcePrint,
           archive,
           match: sourcePrint.rows === archive.rows && sourcePrint.checksum === archive.checksum,
+          copyMs: Math.round(copied - started),
+          verifyMs: Math.round(performance.now() - copied),
         };
         if (!verification.match) {
           const error = `verification failed: the source has ${sourcePrint.rows} rows (checksum ${sourcePrint.checksum}), the archive ${archive.rows} (checksum ${archive.checksum}); the source may have changed during the extraction; start it again to re-extract`;
@@ -176,11 +185,23 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
           log.warn({ ...fields, records_extracted: archive.rows }, `decision: failed, ${error}`);
           return;
         }
-        await ctx.db.transaction(async (tx) => {
+        const outcome = await ctx.db.transaction(async (tx) => {
+          const { rows: state } = await tx.query<{ cancel_requested: boolean }>(SQL['lock-own-job'], [job.id, leaseId]);
+          if (!state[0]) throw new LeaseLostError();
+          // A cancel that arrived during verification still wins: the caller was told it would.
+          if (state[0].cancel_requested) return 'cancelled' as const;
           await tx.query(SQL['record-dataset'], [job.id, job.archive_table, JSON.stringify(reader!.columns), archive.rows, archive.checksum]);
-          const done = await tx.query(SQL.finish, [job.id, leaseId, 'completed', null, JSON.stringify(verification)]);
-          if (done.rowCount === 0) throw new Error('lost the job while completing it');
+          await tx.query(SQL.finish, [job.id, leaseId, 'completed', null, JSON.stringify(verification)]);
+          return 'completed' as const;
         });
+        if (outcome === 'cancelled') {
+          await dropArchive(ctx, job.archive_table);
+          await finish(job.id, leaseId, 'cancelled', null);
+          metrics.extractions.inc({ event: 'cancelled' });
+          observe('cancelled');
+          log.info(fields, 'decision: cancelled on request after the copy; archive dropped');
+          return;
+        }
         metrics.extractions.inc({ event: 'completed' });
         observe('completed');
         log.info(

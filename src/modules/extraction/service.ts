@@ -118,7 +118,7 @@ export function createExtractionService(ctx: AppContext, sources: SourcesModule)
       // Describe the source now, so a wrong table, query or file is a 422 at creation, not a failed job later.
       let estimate: { rows?: number; bytes?: number };
       try {
-        const reader = await openReader(source, spec);
+        const reader = await openReader(source, spec, ctx.config.sources.httpTimeoutMs);
         estimate = reader.estimate;
         await reader.close();
       } catch (e) {

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * secret headers) are split off at creation, stored encrypted, and never returned.
  */
 
-const noControlChars = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+const noControlChars = (s: string) => !/\p{Cc}/u.test(s);
 /** A path relative to `sources.fileRoot`; confinement is checked again on every use. */
 const relativePath = z
   .string()

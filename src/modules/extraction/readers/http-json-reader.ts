@@ -8,12 +8,16 @@ import type { ExtractionReader, ResumeState, Segment } from './reader.ts';
  * Paginated HTTP JSON APIs: each record is archived in a jsonb column `record`; a page is a
  * segment, and the resume state is the pagination position of the next page.
  */
-export function openHttpJsonReader(settings: HttpJsonSettings, secret: SourceSecret): Promise<ExtractionReader> {
+export function openHttpJsonReader(
+  settings: HttpJsonSettings,
+  secret: SourceSecret,
+  timeoutMs: number,
+): Promise<ExtractionReader> {
   async function* segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncGenerator<Segment> {
     const acc = new FingerprintAccumulator(resume?.fingerprint as { rows: number; sum: string } | undefined);
     // `page: null` means the last checkpoint came after the last page: nothing is left.
     if (resume && resume.page === null) return;
-    for await (const page of fetchPages(settings, secret, signal, resume?.page as PageState | undefined)) {
+    for await (const page of fetchPages(settings, secret, signal, resume?.page as PageState | undefined, { timeoutMs })) {
       if (page.records.length === 0) continue;
       const lines = page.records.map((record) => {
         acc.add([record]);

@@ -7,7 +7,7 @@ import { openPostgresReader } from './postgres-reader.ts';
 import type { ExtractionReader } from './reader.ts';
 
 /** The reader for a source; `table`/`query`/`keyColumns` only apply to PostgreSQL sources. */
-export function openReader(source: ResolvedSource, spec: ExtractionSpec): Promise<ExtractionReader> {
+export function openReader(source: ResolvedSource, spec: ExtractionSpec, httpTimeoutMs: number): Promise<ExtractionReader> {
   if (source.kind !== 'postgres' && (spec.table || spec.query || spec.keyColumns)) {
     throw new ExtractionInputError(`a ${source.kind} source takes no table, query or keyColumns: it is read whole`);
   }
@@ -22,6 +22,6 @@ export function openReader(source: ResolvedSource, spec: ExtractionSpec): Promis
     case 'ndjson':
       return openNdjsonReader(source.absolutePath);
     case 'http_json':
-      return openHttpJsonReader(source.settings, source.secret);
+      return openHttpJsonReader(source.settings, source.secret, httpTimeoutMs);
   }
 }

@@ -13,17 +13,39 @@ interface KeyColumn {
   sourceType: string;
 }
 
-/** The SQL that yields the fingerprint of any relation: same statement on source and archive. */
-export const fingerprintSql = (from: string) =>
-  `SELECT count(*)::bigint AS rows, coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text AS checksum FROM (SELECT * FROM ${from}) t`;
+/**
+ * The statement that fingerprints a relation — the same on source and archive: the row count and
+ * the sum of a 64-bit hash of each row. Columns are hashed by value (`hash_record_extended`, four
+ * times cheaper than rendering rows as text); a column whose type has no hash function, or is
+ * archived as text, is hashed as its text on both sides.
+ */
+export function fingerprintSql(
+  from: string,
+  columns: ArchiveColumn[],
+  quote: (name: string) => string,
+  method: SqlFingerprint = 'sql-record-hash',
+): string {
+  const list = columns
+    .map((c) => (c.hashable && c.type === c.sourceType ? quote(c.name) : `${quote(c.name)}::text`))
+    .join(', ');
+  // hash_record_extended needs PostgreSQL 14; older sources hash each row's text instead.
+  const hash = method === 'sql-record-hash' ? 'hash_record_extended(t, 0)' : 'hashtextextended(t::text, 0)';
+  return `SELECT count(*)::bigint AS rows, coalesce(sum(${hash}::numeric), 0)::text AS checksum FROM (SELECT ${list} FROM ${from}) t`;
+}
+
+export type SqlFingerprint = 'sql-record-hash' | 'sql-text-hash';
 
 async function describe(client: pg.Client, from: string): Promise<ArchiveColumn[]> {
   const probe = await client.query({ text: `SELECT * FROM ${from} LIMIT 0` });
   const names = probe.fields.map((f) => f.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new ExtractionInputError(`the source returns column "${duplicate}" twice; alias the columns so names are unique`);
-  const { rows } = await client.query<{ type: string; builtin: boolean }>(
-    `SELECT format_type(f.oid, nullif(f.mod, -1)) AS type, n.nspname = 'pg_catalog' AS builtin
+  // hashable: a default hash operator class exists for the type (for arrays: for the element type).
+  const { rows } = await client.query<{ type: string; builtin: boolean; hashable: boolean }>(
+    `SELECT format_type(f.oid, nullif(f.mod, -1)) AS type, n.nspname = 'pg_catalog' AS builtin,
+            EXISTS (SELECT 1 FROM pg_opclass oc JOIN pg_am am ON am.oid = oc.opcmethod
+                     WHERE am.amname = 'hash' AND oc.opcdefault
+                       AND oc.opcintype = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END) AS hashable
        FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS f(oid, mod, i)
        JOIN pg_type t ON t.oid = f.oid
        JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -34,6 +56,7 @@ async function describe(client: pg.Client, from: string): Promise<ArchiveColumn[
     name: f.name,
     sourceType: rows[i]!.type,
     type: rows[i]!.builtin ? rows[i]!.type : 'text',
+    hashable: rows[i]!.hashable,
   }));
 }
 
@@ -83,6 +106,8 @@ export async function openPostgresReader(
     }
 
     const columns = await describe(client, from);
+    const version = (await client.query<{ v: number }>("SELECT current_setting('server_version_num')::int AS v")).rows[0]!.v;
+    const method: SqlFingerprint = version >= 140_000 ? 'sql-record-hash' : 'sql-text-hash';
     const keys: KeyColumn[] = keyNames.map((name) => {
       const index = columns.findIndex((c) => c.name === name);
       if (index === -1) throw new ExtractionInputError(`key column "${name}" is not among the source's columns (${columns.map((c) => c.name).join(', ')})`);
@@ -100,12 +125,13 @@ export async function openPostgresReader(
       });
     };
 
+    let inSnapshot = false;
     let activeStream: NodeJS.ReadableStream | undefined;
     return {
       columns,
       estimate: estimatedRows !== undefined ? { rows: estimatedRows } : {},
       resumable: keys.length > 0,
-      fingerprint: 'sql-record-hash',
+      fingerprint: method,
       async *segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncGenerator<Segment> {
         const lastKey = keys.length > 0 ? (resume?.lastKey as string[] | undefined) : undefined;
         const cols = keys.map((k) => client.escapeIdentifier(k.name));
@@ -113,6 +139,10 @@ export async function openPostgresReader(
           ? `WHERE (${cols.join(', ')}) > (${lastKey.map((v, i) => `${client.escapeLiteral(v)}::${keys[i]!.sourceType}`).join(', ')})`
           : '';
         const order = keys.length > 0 ? `ORDER BY ${cols.join(', ')}` : '';
+        // The copy and the source fingerprint after it share one repeatable-read snapshot, so both
+        // see exactly the same rows even on a source that is being written to.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        inSnapshot = true;
         const stream = client.query(copyTo(`COPY (SELECT * FROM ${from} ${where} ${order}) TO STDOUT`));
         activeStream = stream;
         const abort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -134,7 +164,12 @@ export async function openPostgresReader(
         }
       },
       async sourceFingerprint() {
-        const { rows } = await client.query<{ rows: number; checksum: string }>(fingerprintSql(from));
+        if (!inSnapshot) await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const { rows } = await client.query<{ rows: string; checksum: string }>(
+          fingerprintSql(from, columns, (n) => client.escapeIdentifier(n), method),
+        );
+        await client.query('COMMIT');
+        inSnapshot = false;
         return { rows: Number(rows[0]!.rows), checksum: rows[0]!.checksum };
       },
       async close() {

@@ -5,6 +5,8 @@ export interface ArchiveColumn {
   type: string;
   /** Type on the source, used for typed comparisons when resuming by key. */
   sourceType: string;
+  /** The type has a hash function, so fingerprints can hash its binary value instead of its text. */
+  hashable?: boolean;
 }
 
 /** A run of complete rows in COPY text format, and where to resume after them. */
@@ -37,10 +39,11 @@ export interface ExtractionReader {
    */
   readonly resumable: boolean;
   /**
-   * How source and archive are compared: SQL sources hash each row's text rendering in the
-   * database on both sides; other sources hash canonical JSON of each row in the engine.
+   * How source and archive are compared: SQL sources hash each row in the database on both
+   * sides (by value, or by text before PostgreSQL 14); other sources hash canonical JSON of each
+   * row in the engine.
    */
-  readonly fingerprint: 'sql-record-hash' | 'canonical-json-hash';
+  readonly fingerprint: 'sql-record-hash' | 'sql-text-hash' | 'canonical-json-hash';
   /** Streams segments that follow `resume` (the start when undefined). */
   segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncIterable<Segment>;
   /** Count and checksum of the source, computed the same way as `archiveFingerprint`. */

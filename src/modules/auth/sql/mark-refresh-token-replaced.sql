@@ -1,0 +1,3 @@
+UPDATE refresh_tokens
+SET replaced_at = clock_timestamp()
+WHERE id = $1

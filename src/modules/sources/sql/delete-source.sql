@@ -1,0 +1,2 @@
+DELETE FROM data_sources
+WHERE id = $1
