@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startApp, type RunningApp } from '../../src/app.ts';
+import { startApp, type RunningApp, type StartOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createDatabase } from './databases.ts';
 
@@ -24,7 +24,7 @@ export const TEST_ADMIN_PASSWORD = 'correct horse battery staple 42';
  * A real instance of the service on its own fresh database of the test server, listening on a
  * free port. `overrides` are dotted config paths, e.g. `{ 'rateLimits.default.points': 3 }`.
  */
-export async function startTestApp(overrides: Record<string, unknown> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestApp> {
   const db = await createDatabase('app');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'jivs-app-'));
   const config = loadConfig(
@@ -40,7 +40,7 @@ export async function startTestApp(overrides: Record<string, unknown> = {}): Pro
       ...overrides,
     },
   );
-  const app = await startApp(config);
+  const app = await startApp(config, options);
   const request: TestApp['request'] = async (method, url, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;

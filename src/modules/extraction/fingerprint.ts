@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { completeRows, decodeRow } from './copy-text.ts';
-import type { ArchiveColumn, SourceFingerprint } from './readers/reader.ts';
+import type { ArchiveColumn, ResumeState, SourceFingerprint } from './readers/reader.ts';
 
 /**
  * The order-independent fingerprint of rows from sources that are not SQL databases (files,
@@ -42,6 +42,10 @@ export class FingerprintAccumulator {
     return { rows: this.rows, checksum: this.#sum.toString() };
   }
 }
+
+/** The accumulator a checkpoint saved (in `resume.fingerprint`), or a fresh one. */
+export const savedFingerprint = (resume: ResumeState | undefined) =>
+  new FingerprintAccumulator(resume?.fingerprint as { rows: number; sum: string } | undefined);
 
 const isJsonType = (type: string) => type === 'json' || type === 'jsonb';
 

@@ -5,7 +5,7 @@ import { parse as parseCsv } from 'csv-parse';
 import type { CsvSettings } from '../../sources/kinds.ts';
 import { encodeRow } from '../copy-text.ts';
 import { ExtractionInputError } from '../errors.ts';
-import { FingerprintAccumulator } from '../fingerprint.ts';
+import { savedFingerprint } from '../fingerprint.ts';
 import type { ArchiveColumn, ExtractionReader, ResumeState, Segment } from './reader.ts';
 
 const SEGMENT_BYTES = 256 * 1024;
@@ -20,7 +20,7 @@ export async function* segmentsOf(
   signal: AbortSignal,
 ): AsyncGenerator<Segment> {
   const skip = Number(resume?.rows ?? 0);
-  const acc = new FingerprintAccumulator(resume?.fingerprint as { rows: number; sum: string } | undefined);
+  const acc = savedFingerprint(resume);
   let seen = 0;
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -90,16 +90,7 @@ export async function openCsvReader(path: string, settings: CsvSettings): Promis
     }
   }
 
-  return {
-    columns,
-    estimate: { bytes },
-    resumable: true,
-    fingerprint: 'canonical-json-hash',
-    segments: (resume, signal) => segmentsOf(records(), resume, signal),
-    sourceFingerprint: (last) =>
-      Promise.resolve(new FingerprintAccumulator(last?.fingerprint as { rows: number; sum: string } | undefined).result()),
-    close: () => Promise.resolve(),
-  };
+  return recordReader(columns, bytes, records);
 }
 
 /** NDJSON files: one JSON value per line, archived in a jsonb column `record`. */
@@ -123,14 +114,22 @@ export async function openNdjsonReader(path: string): Promise<ExtractionReader> 
       yield { copy: encodeRow([line]), values: [value] };
     }
   }
+  return recordReader([{ name: 'record', type: 'jsonb', sourceType: 'json' }], bytes, records);
+}
+
+/** A reader over a file read record by record, from the start each time (resume skips records). */
+function recordReader(
+  columns: ArchiveColumn[],
+  bytes: number,
+  records: () => AsyncIterable<{ copy: string; values: unknown[] }>,
+): ExtractionReader {
   return {
-    columns: [{ name: 'record', type: 'jsonb', sourceType: 'json' }],
+    columns,
     estimate: { bytes },
     resumable: true,
     fingerprint: 'canonical-json-hash',
     segments: (resume, signal) => segmentsOf(records(), resume, signal),
-    sourceFingerprint: (last) =>
-      Promise.resolve(new FingerprintAccumulator(last?.fingerprint as { rows: number; sum: string } | undefined).result()),
+    sourceFingerprint: (last) => Promise.resolve(savedFingerprint(last).result()),
     close: () => Promise.resolve(),
   };
 }

@@ -1,7 +1,7 @@
 import { fetchPages, type PageState } from '../../sources/http-json-pages.ts';
 import type { HttpJsonSettings, SourceSecret } from '../../sources/kinds.ts';
 import { encodeRow } from '../copy-text.ts';
-import { FingerprintAccumulator } from '../fingerprint.ts';
+import { savedFingerprint } from '../fingerprint.ts';
 import type { ExtractionReader, ResumeState, Segment } from './reader.ts';
 
 /**
@@ -14,7 +14,7 @@ export function openHttpJsonReader(
   timeoutMs: number,
 ): Promise<ExtractionReader> {
   async function* segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncGenerator<Segment> {
-    const acc = new FingerprintAccumulator(resume?.fingerprint as { rows: number; sum: string } | undefined);
+    const acc = savedFingerprint(resume);
     // `page: null` means the last checkpoint came after the last page: nothing is left.
     if (resume && resume.page === null) return;
     for await (const page of fetchPages(settings, secret, signal, resume?.page as PageState | undefined, { timeoutMs })) {
@@ -36,8 +36,7 @@ export function openHttpJsonReader(
     resumable: true,
     fingerprint: 'canonical-json-hash',
     segments,
-    sourceFingerprint: (last) =>
-      Promise.resolve(new FingerprintAccumulator(last?.fingerprint as { rows: number; sum: string } | undefined).result()),
+    sourceFingerprint: (last) => Promise.resolve(savedFingerprint(last).result()),
     close: () => Promise.resolve(),
   });
 }

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../src/observability/logger.ts';
+import { startTestApp, type TestApp } from './support/app.ts';
+
+describe('health, metrics and logs', () => {
+  let t: TestApp;
+  const lines: string[] = [];
+
+  before(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    t = await startTestApp({}, { log: createLogger('info', sink) });
+  });
+  after(async () => t?.close());
+
+  it('reports health Spring-Actuator style, with liveness and readiness', async () => {
+    const health = await t.request('GET', '/health');
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, 'UP');
+    assert.deepEqual(Object.keys(health.body.components).sort(), ['db', 'diskSpace', 'jobs']);
+    assert.equal(health.body.components.db.details.validationQuery, 'SELECT 1');
+    assert.ok(health.body.components.diskSpace.details.free > 0);
+    assert.equal((await t.request('GET', '/health/liveness')).body.status, 'UP');
+    assert.equal((await t.request('GET', '/health/readiness')).status, 200);
+  });
+
+  it('exports request histograms by route template, never by raw URL', async () => {
+    const token = await t.login();
+    await t.request('GET', '/api/v1/extractions/7d3f5f0e-4f43-4a43-9a4e-2d2e3c1a0b9c', { token });
+    await t.request('GET', '/api/v1/nope');
+    const metrics = (await fetch(`${t.url}/metrics`).then((r) => r.text())).split('\n');
+    const find = (pattern: RegExp) => metrics.find((l) => pattern.test(l));
+    assert.ok(
+      find(/^http_server_requests_seconds_count\{method="GET",route="\/api\/v1\/extractions\/:id",status="404",outcome="CLIENT_ERROR"\} 1$/),
+      'route template label',
+    );
+    assert.ok(find(/^http_server_requests_seconds_bucket\{le="0\.5",.*route="\/api\/v1\/auth\/login"/), 'histogram buckets');
+    assert.ok(!metrics.some((l) => l.includes('7d3f5f0e')), 'no ids in labels');
+    assert.ok(find(/^# TYPE extraction_duration_seconds histogram/));
+    assert.ok(find(/^# TYPE extraction_records_total counter/));
+    assert.ok(find(/^nodejs_eventloop_lag_seconds /), 'runtime metrics');
+  });
+
+  it('writes JSON lines with the plan fields and no personal data or secrets', async () => {
+    const email = 'grace.hopper@example.com';
+    const ssn = '078-05-1120';
+    const password = 'my very secret password 1906';
+    await t.request('POST', '/api/v1/auth/login', { body: { username: email, password } });
+    const token = await t.login();
+    await t.request('POST', '/api/v1/sources', {
+      token,
+      body: { name: `crm of ${email} ssn ${ssn}`, kind: 'postgres', dsn: `postgres://u:${password.replaceAll(' ', '')}@127.0.0.1:1/x` },
+    });
+    await t.request('GET', `/api/v1/extractions?status=${encodeURIComponent(ssn)}`, { token });
+    const text = lines.join('\n');
+    assert.ok(lines.length > 0);
+    for (const secret of [email, ssn, password, password.replaceAll(' ', ''), token]) {
+      assert.ok(!text.includes(secret), `${secret} appears in the logs`);
+    }
+    const request = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'request completed');
+    assert.ok(request);
+    for (const field of ['@timestamp', 'level', 'logger', 'message', 'route', 'status', 'duration_ms']) {
+      assert.ok(field in request, `field ${field}`);
+    }
+    assert.equal(request.level, 'INFO');
+    assert.equal(request.logger, 'jivs.http');
+  });
+});
