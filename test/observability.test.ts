@@ -30,6 +30,18 @@ describe('health, metrics and logs', () => {
     assert.equal((await t.request('GET', '/health/readiness')).status, 200);
   });
 
+  it('serves its OpenAPI document and an explorer', async () => {
+    const spec = await t.request('GET', '/openapi.json');
+    assert.equal(spec.status, 200);
+    assert.match(spec.body.openapi, /^3\./);
+    for (const path of ['/api/v1/auth/login', '/api/v1/sources', '/api/v1/extractions', '/api/v1/extractions/{id}/start', '/health']) {
+      assert.ok(spec.body.paths[path], `${path} is documented`);
+    }
+    const docs = await fetch(`${t.url}/docs/`);
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger/i);
+  });
+
   it('exports request histograms by route template, never by raw URL', async () => {
     const token = await t.login();
     await t.request('GET', '/api/v1/extractions/7d3f5f0e-4f43-4a43-9a4e-2d2e3c1a0b9c', { token });
