@@ -7,8 +7,13 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './data/embedded-po
 import { migrate } from './data/migrate.ts';
 import { buildServer, type Server } from './http/server.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { createAnalyticsModule } from './modules/analytics/index.ts';
+import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
+import { createComplianceModule } from './modules/compliance/index.ts';
 import { createExtractionModule } from './modules/extraction/index.ts';
+import { createMigrationModule } from './modules/migration/index.ts';
+import { createQualityModule } from './modules/quality/index.ts';
 import { createSourcesModule } from './modules/sources/index.ts';
 import { databaseIndicator, diskIndicator, healthRoutes, jobsIndicator } from './observability/health.ts';
 import { createLogger, named, type Logger } from './observability/logger.ts';
@@ -93,22 +98,33 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     const auth = createAuthModule(ctx);
     const sources = createSourcesModule(ctx);
     const extraction = createExtractionModule(ctx, sources);
+    const audit = createAuditModule(ctx);
+    const deps = { sources, audit };
+    const workloads = [
+      extraction,
+      createMigrationModule(ctx, deps),
+      createQualityModule(ctx, deps),
+      createComplianceModule(ctx, deps),
+      createAnalyticsModule(ctx, deps),
+    ];
     const bootstrapAdmin = await auth.ensureAdmin();
 
     const server = await buildServer(ctx, {
       verifyAccessToken: (token) => auth.verifyAccessToken(token),
+      onRequestDone: (request, reply) => audit.onRequestDone(request, reply),
       routes: [
         healthRoutes(ctx, [databaseIndicator(ctx), diskIndicator(ctx), jobsIndicator(ctx)]),
         auth.routes,
         sources.routes,
-        extraction.routes,
+        audit.routes,
+        ...workloads.map((w) => w.routes),
       ],
     });
     step(`listening on http://${config.http.host}:${config.http.port}`);
     await server.listen({ host: config.http.host, port: config.http.port });
     // Closing the server must come before stopping the queue and the database.
     cleanups.push(() => server.close());
-    await extraction.startWorkers();
+    for (const workload of workloads) await workload.startWorkers();
 
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;

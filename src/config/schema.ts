@@ -113,6 +113,10 @@ export const configSchema = z.strictObject({
           extraction: workloadPool(20, 50, 100),
           migration: workloadPool(10, 30, 50),
           analytics: workloadPool(5, 10, 20),
+          /** Data-quality check runs (not in the plan; sized like a small batch pool). */
+          quality: workloadPool(2, 5, 20),
+          /** Data-subject requests and retention runs (not in the plan; small batch pool). */
+          compliance: workloadPool(2, 5, 20),
         })
         .prefault({}),
       /** A job whose worker misses heartbeats this long is handed to another worker. */

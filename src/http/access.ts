@@ -40,4 +40,12 @@ export const CAN = {
   runJobs: ['admin', 'operator'],
   readJobs: ['admin', 'operator', 'analyst', 'auditor'],
   readSources: ['admin', 'operator', 'analyst', 'auditor'],
+  /** Archived data itself (rows, profiles, quality issues with sample rows). */
+  readArchive: ['admin', 'operator', 'analyst'],
+  manageQuality: ['admin', 'operator', 'analyst'],
+  /** Data-subject requests, PII catalogue, retention policies and legal holds. */
+  manageCompliance: ['admin', 'operator'],
+  readCompliance: ['admin', 'operator', 'auditor'],
+  readAudit: ['admin', 'auditor'],
+  readAnalytics: ['admin', 'operator', 'analyst', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;

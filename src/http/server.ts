@@ -1,7 +1,15 @@
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -25,6 +33,8 @@ export type Routes = FastifyPluginAsyncZod;
 export interface ServerParts {
   /** Turns a bearer token into the signed-in user, or throws an HttpError. */
   verifyAccessToken(token: string): Promise<Principal>;
+  /** Called after every response (the audit trail). */
+  onRequestDone?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   routes: Routes[];
 }
 
@@ -109,6 +119,9 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         remote_addr: request.ip,
       },
       'request completed',
+    );
+    await parts.onRequestDone?.(request, reply).catch((error: unknown) =>
+      request.log.error({ error, request_id: request.id }, 'could not record the request in the audit trail'),
     );
   });
 

@@ -78,6 +78,18 @@ export class JobQueue {
     return id;
   }
 
+  /**
+   * Runs a job of `workload` on a cron schedule (UTC), once across all instances; `key` names
+   * the schedule so it can be replaced or removed.
+   */
+  async schedule(workload: WorkloadName, key: string, cron: string, data: object): Promise<void> {
+    await this.#boss.schedule(workload, cron, data, { key, tz: 'UTC' });
+  }
+
+  async unschedule(workload: WorkloadName, key: string): Promise<void> {
+    await this.#boss.unschedule(workload, key);
+  }
+
   /** Cancels a job that has not started yet; a running one is stopped by its handler. */
   async cancel(workload: WorkloadName, id: string): Promise<void> {
     await this.#boss.cancel(workload, id);
