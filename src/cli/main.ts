@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { clusterCommand } from './commands/cluster.ts';
 import { configCommand } from './commands/config.ts';
+import { doctorCommand } from './commands/doctor.ts';
 import { startCommand } from './commands/start.ts';
 
 const program = new Command('jivs')
@@ -9,5 +11,7 @@ const program = new Command('jivs')
 
 program.addCommand(startCommand());
 program.addCommand(configCommand());
+program.addCommand(doctorCommand());
+program.addCommand(clusterCommand());
 
 await program.parseAsync(process.argv);

@@ -126,6 +126,37 @@ export const configSchema = z.strictObject({
       pollingIntervalSeconds: z.number().min(0.5).default(1),
     })
     .prefault({}),
+  /** This instance's place in the topology (labels on metrics, health and logs). */
+  instance: z
+    .strictObject({
+      name: z.string().min(1).max(63).default('jivs'),
+      zone: z.string().min(1).max(32).default('local'),
+    })
+    .prefault({}),
+  /** The local HA cluster that `jivs cluster` runs (real engines from Debian's packages). */
+  cluster: z
+    .strictObject({
+      /** Every member's port is this plus a fixed offset (see src/ops/cluster/topology.ts). */
+      basePort: z.number().int().min(1024).max(65_000).default(17_000),
+      /** Where members keep data, configuration and logs; default `<dataDir>/cluster`. */
+      dir: z.string().min(1).optional(),
+      /** Unprivileged OS user the engines run as when `jivs cluster` runs as root. */
+      osUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('jivs'),
+      /** Patroni synchronous_mode: a commit waits for a replica (RPO 0) at some write latency. */
+      synchronousMode: z.boolean().default(false),
+      /** Patroni DCS timings; loop_wait + 2 × retry_timeout must not exceed ttl. */
+      ttlSeconds: z.number().int().min(5).default(10),
+      loopWaitSeconds: z.number().int().min(1).default(2),
+      retryTimeoutSeconds: z.number().int().min(1).default(4),
+      /** Replicas further behind than this are taken out of the read pool. */
+      replicaLagLimitBytes: z.number().int().min(0).default(10 * 1024 * 1024),
+      /** Redis Sentinel's down-after-milliseconds (the plan: 5000). */
+      sentinelDownAfterMs: z.number().int().min(100).default(5000),
+    })
+    .refine((c) => c.loopWaitSeconds + 2 * c.retryTimeoutSeconds <= c.ttlSeconds, {
+      message: 'Patroni needs loopWaitSeconds + 2 × retryTimeoutSeconds <= ttlSeconds',
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -20,9 +20,17 @@ function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Lo
     connectionTimeoutMillis: settings.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: `jivs:${role}`,
-    statement_timeout: settings.statementTimeoutMs || undefined,
-    idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs || undefined,
-    options: `-c TimeZone=UTC${readOnly ? ' -c default_transaction_read_only=on' : ''}`,
+  });
+  // Session settings are SET after connecting rather than sent as startup parameters, which
+  // PgBouncer refuses (it forwards only a few, such as application_name).
+  const session = [
+    "SET TimeZone = 'UTC'",
+    `SET statement_timeout = ${settings.statementTimeoutMs}`,
+    `SET idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`,
+    ...(readOnly ? ['SET default_transaction_read_only = on'] : []),
+  ].join('; ');
+  pool.on('connect', (client) => {
+    client.query(session).catch((err: Error) => log.warn({ role, error: err.message }, 'could not apply session settings'));
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', (err) => log.warn({ role, error: err.message }, 'idle database connection lost'));

@@ -1,12 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { arch, platform, tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../observability/logger.ts';
-
-const execFileAsync = promisify(execFile);
+import { checkTraversable, serviceIdentity, type OsIdentity } from '../ops/os-user.ts';
 
 interface Binaries {
   initdb: string;
@@ -25,40 +23,6 @@ async function resolveBinaries(): Promise<Binaries> {
         'run `npm ci` on a supported platform, or set JIVS_DATABASE_WRITE to use an existing server',
       { cause },
     );
-  }
-}
-
-interface OsIdentity {
-  uid: number;
-  gid: number;
-  name: string;
-}
-
-/**
- * PostgreSQL refuses to run as root. When we are root we run it as an unprivileged system user,
- * created on first use; otherwise as ourselves.
- */
-async function serverIdentity(osUser: string, log: Logger): Promise<OsIdentity | undefined> {
-  if (userInfo().uid !== 0) return undefined;
-  const lookup = async () => {
-    const { stdout } = await execFileAsync('id', ['-u', osUser]);
-    const { stdout: gid } = await execFileAsync('id', ['-g', osUser]);
-    return { uid: Number(stdout.trim()), gid: Number(gid.trim()), name: osUser };
-  };
-  try {
-    return await lookup();
-  } catch {
-    log.info({ os_user: osUser }, `creating unprivileged system user ${osUser} for PostgreSQL`);
-    try {
-      await execFileAsync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', osUser]);
-    } catch (cause) {
-      throw new Error(
-        `PostgreSQL cannot run as root and the system user ${osUser} could not be created: ` +
-          `${(cause as Error).message.trim()}. Create it yourself or set JIVS_EMBEDDED_OS_USER to an existing unprivileged user`,
-        { cause },
-      );
-    }
-    return lookup();
   }
 }
 
@@ -106,22 +70,6 @@ function run(cmd: string, args: string[], identity: OsIdentity | undefined, log:
   });
 }
 
-/** Refuses early, with the fix, when the server's user could not reach its data directory. */
-async function checkTraversable(dir: string, identity: OsIdentity): Promise<void> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    const info = await stat(current);
-    const canTraverse =
-      info.uid === identity.uid ? (info.mode & 0o100) !== 0 : info.gid === identity.gid ? (info.mode & 0o010) !== 0 : (info.mode & 0o001) !== 0;
-    if (!canTraverse) {
-      throw new Error(
-        `PostgreSQL runs as ${identity.name}, which cannot enter ${current} (mode ${(info.mode & 0o777).toString(8)}); ` +
-          `allow it (chmod o+x ${current}) or set JIVS_DATA_DIR to a directory it can reach`,
-      );
-    }
-    if (current === path.dirname(current)) return;
-  }
-}
-
 /** PID of the postmaster recorded in the data directory, if that process is alive. */
 async function runningPostmaster(pgData: string): Promise<number | undefined> {
   const pidFile = path.join(pgData, 'postmaster.pid');
@@ -144,7 +92,7 @@ async function runningPostmaster(pgData: string): Promise<number | undefined> {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { log } = options;
   const bins = await resolveBinaries();
-  const identity = await serverIdentity(options.osUser, log);
+  const identity = await serviceIdentity(options.osUser, log);
   const root = path.resolve(options.dataDir);
   const pgData = path.join(root, 'postgres');
   const secretFile = path.join(root, 'secrets', 'postgres-superuser-password');

@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ClusterContext, Engine } from '../engine.ts';
+import type { Member } from '../topology.ts';
+import { getJson, probeOrDown } from './http-probe.ts';
+
+const LAUNCHER = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'jivs.js');
+
+/** The app's settings in the cluster: the same code as embedded mode, only the config differs. */
+export function appEnvironment(member: Member, cluster: ClusterContext): Record<string, string> {
+  const bouncer = cluster.topology.pgbouncer.find((p) => p.zone === member.zone)!;
+  const dsn = (alias: string) =>
+    `postgres://jivs_app:${encodeURIComponent(cluster.secrets.appDatabase)}@127.0.0.1:${bouncer.port}/${alias}`;
+  return {
+    JIVS_DATA_DIR: member.dir,
+    JIVS_HTTP_PORT: String(member.port),
+    JIVS_EMBEDDED_ENABLED: 'false',
+    JIVS_DATABASE_WRITE: dsn('jivs_primary'),
+    JIVS_DATABASE_READ: dsn('jivs_replica'),
+    JIVS_DATABASE_ANALYTICS: dsn('jivs_analytics'),
+    JIVS_AUTH_JWT_SECRET: cluster.secrets.jwtSecret,
+    JIVS_AUTH_ADMIN_PASSWORD: cluster.secrets.adminPassword,
+    JIVS_SECRETS_KEY: cluster.secrets.sourceKey,
+    JIVS_INSTANCE_NAME: member.name,
+    JIVS_INSTANCE_ZONE: member.zone,
+    JIVS_LOG_LEVEL: cluster.config.log.level,
+  };
+}
+
+/** App x3, one per zone, each beside its zone's PgBouncer. */
+export const appEngine: Engine = {
+  kind: 'app',
+  async prepare(member, cluster) {
+    await mkdir(member.dir, { recursive: true, mode: 0o700 });
+    return {
+      command: process.execPath,
+      args: [LAUNCHER, 'start', '--json'],
+      env: { HOME: member.dir, ...appEnvironment(member, cluster) },
+      asEngineUser: false,
+    };
+  },
+  probe: (member) =>
+    probeOrDown(async () => {
+      const { status } = await getJson(`http://127.0.0.1:${member.port}/health/readiness`);
+      return { healthy: status === 200, role: 'app' };
+    }),
+};

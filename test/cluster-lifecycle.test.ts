@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { isAlive } from '../src/ops/cluster/processes.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+interface Member {
+  name: string;
+  kind: string;
+  zone: string;
+  port: number;
+  pid: number | null;
+  running: boolean;
+  healthy: boolean;
+  role: string | null;
+}
+
+/** Runs `jivs cluster <args> --json` and returns its result event (or throws with its output). */
+async function jivs(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result?: any; error?: string; lines: any[] }> {
+  const result = await run(process.execPath, [path.join(ROOT, 'bin', 'jivs.js'), ...args, '--json'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 400_000,
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code?: number; stdout?: string }) => ({ code: e.code ?? 1, stdout: e.stdout ?? '' }),
+  );
+  const lines = result.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  return {
+    code: result.code,
+    result: lines.find((l) => l.event === 'result'),
+    error: lines.find((l) => l.event === 'error')?.message,
+    lines,
+  };
+}
+
+
+describe('jivs cluster up | status | down on the real engines', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let members: Member[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jivs-cluster-'));
+    await chmod(dir, 0o755); // the engines' own user must be able to enter it
+    // A base port of our own so parallel runs never meet the engines' standard ports or each other.
+    env = { JIVS_DATA_DIR: dir, JIVS_CLUSTER_BASE_PORT: String(20_000 + 200 * Math.floor(Math.random() * 100)), JIVS_LOG_LEVEL: 'warn' };
+  });
+  after(async () => {
+    await jivs(env, 'cluster', 'down', '--wipe');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('brings every member up healthy, spread over three zones', async () => {
+    const up = await jivs(env, 'cluster', 'up');
+    assert.equal(up.code, 0, up.error);
+    members = up.result.members as Member[];
+    assert.equal(members.length, 22);
+    for (const m of members) assert.ok(m.running && m.healthy, `${m.name} is healthy`);
+    const byKind = (kind: string) => members.filter((m) => m.kind === kind);
+    for (const kind of ['etcd', 'haproxy', 'pgbouncer', 'redis', 'sentinel', 'app']) {
+      assert.deepEqual(byKind(kind).map((m) => m.zone).sort(), ['a', 'b', 'c'], `${kind} spread over zones`);
+    }
+    const pg = byKind('patroni');
+    assert.equal(pg.filter((m) => m.role === 'leader').length, 1, 'exactly one primary');
+    assert.notEqual(pg.find((m) => m.name === 'pg-analytics')?.role, 'leader', 'the analytics replica is not the primary');
+    assert.equal(byKind('redis').filter((m) => m.role === 'master').length, 1);
+    assert.ok(up.lines.some((l) => l.event === 'step' && /waiting for patroni/.test(l.message)), 'progress is reported');
+  });
+
+  it('tags the analytics replica so it never fails over and never serves ordinary reads', async () => {
+    const analytics = members.find((m) => m.name === 'pg-analytics')!;
+    const status = (await (await fetch(`http://127.0.0.1:${analytics.port}/patroni`)).json()) as { tags?: Record<string, unknown> };
+    assert.equal(status.tags?.nofailover, true);
+    assert.equal(status.tags?.noloadbalance, true);
+    assert.equal((await fetch(`http://127.0.0.1:${analytics.port}/replica`)).status, 503);
+  });
+
+  it('serves the API through every zone\'s front end, on the cluster\'s database', async () => {
+    const secrets = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string };
+    const base = Number(env.JIVS_CLUSTER_BASE_PORT);
+    for (const front of [base + 103, base + 113, base + 123]) {
+      const health = await fetch(`http://127.0.0.1:${front}/health`);
+      assert.equal(health.status, 200, `front end ${front}`);
+    }
+    const login = await fetch(`http://127.0.0.1:${base + 103}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: secrets.adminPassword }),
+    });
+    assert.equal(login.status, 200);
+  });
+
+  it('is idempotent and refuses a concurrent up', async () => {
+    const again = await jivs(env, 'cluster', 'up');
+    assert.equal(again.code, 0, again.error);
+    assert.ok(!again.lines.some((l) => l.event === 'step' && /^started /.test(l.message)), 'starts nothing that runs');
+    assert.deepEqual(
+      (again.result.members as Member[]).map((m) => m.pid),
+      members.map((m) => m.pid),
+    );
+    const lock = path.join(dir, 'cluster', 'cluster.lock');
+    await writeFile(lock, JSON.stringify({ pid: process.pid, what: 'up', since: new Date().toISOString() }));
+    const refused = await jivs(env, 'cluster', 'up');
+    await rm(lock);
+    assert.equal(refused.code, 1);
+    assert.match(refused.error ?? '', /another jivs cluster command \(up, pid \d+/);
+  });
+
+  it('status reports each member; down stops exactly those PIDs and wipes on request', async () => {
+    const status = await jivs(env, 'cluster', 'status');
+    assert.equal(status.code, 0);
+    assert.equal(status.result.healthy, true);
+    const down = await jivs(env, 'cluster', 'down', '--wipe');
+    assert.equal(down.code, 0, down.error);
+    assert.equal(down.result.stopped.length, 22);
+    for (const m of members) assert.ok(!(await isAlive(m.pid ?? undefined)), `${m.name} (pid ${m.pid}) stopped`);
+    await assert.rejects(stat(path.join(dir, 'cluster')), 'data wiped');
+  });
+});
