@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { auditCommand } from './commands/audit.ts';
 import { clusterCommand } from './commands/cluster.ts';
 import { configCommand } from './commands/config.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -13,5 +14,6 @@ program.addCommand(startCommand());
 program.addCommand(configCommand());
 program.addCommand(doctorCommand());
 program.addCommand(clusterCommand());
+program.addCommand(auditCommand());
 
 await program.parseAsync(process.argv);
