@@ -3,9 +3,10 @@
  * secrets. Patterns are deliberately broad: a masked non-secret costs nothing, a leaked one does.
  */
 
-/** Luhn check, so long ids and epoch timestamps are not mistaken for card numbers. */
-function passesLuhn(candidate: string): boolean {
+/** Luhn check of the digits in `candidate` (separators ignored): tells card numbers from ids and timestamps. */
+export function passesLuhn(candidate: string): boolean {
   const digits = candidate.replace(/\D/g, '');
+  if (digits.length === 0) return false;
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = Number(digits[digits.length - 1 - i]);

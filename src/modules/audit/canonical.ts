@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sortedKeys } from '../../data/canonical-json.ts';
 
 /** The `prev_hash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -24,14 +25,6 @@ export interface ChainedFields {
   prevHash: string;
 }
 
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-// jsonb gives object keys back in its own order; sorting makes the text independent of it.
-const sortKeys = (_key: string, value: unknown): unknown =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => compare(a, b)))
-    : value;
-
 /**
  * The canonical text of an entry: a JSON array with every field at a fixed position (no field can
  * bleed into another) and object keys sorted at every depth. It ends with the previous entry's
@@ -54,7 +47,7 @@ export function canonicalEntry(f: ChainedFields): string {
       f.details,
       f.prevHash,
     ],
-    sortKeys,
+    sortedKeys,
   );
 }
 

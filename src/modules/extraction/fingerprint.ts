@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import { canonicalJson } from '../../data/canonical-json.ts';
 import { completeRows, decodeRow } from './copy-text.ts';
 import type { ArchiveColumn, ResumeState, SourceFingerprint } from './readers/reader.ts';
 
@@ -9,13 +10,6 @@ import type { ArchiveColumn, ResumeState, SourceFingerprint } from './readers/re
  * HTTP APIs): the count and the sum of a 64-bit hash of each row's canonical JSON. Object keys are
  * sorted, so JSON stored as jsonb (which reorders keys) still compares equal with its source.
  */
-
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
 
 const rowHash = (values: unknown[]): bigint => createHash('sha256').update(canonicalJson(values)).digest().readBigUInt64BE(0);
 

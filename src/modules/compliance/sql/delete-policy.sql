@@ -1,0 +1,1 @@
+DELETE FROM retention_policies WHERE id = $1 RETURNING dataset_id, cron

@@ -1,0 +1,1 @@
+SELECT 1 FROM retention_policies WHERE id = $1
