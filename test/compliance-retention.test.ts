@@ -47,7 +47,8 @@ describe('retention policies and legal holds', () => {
   const runNow = async (policyId: string) => {
     const res = await t.request('POST', `/api/v1/compliance/retention-policies/${policyId}/run`, { token });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.equal(res.body.status, 'queued');
+    // A worker may already have taken it by the time the answer is read.
+    assert.ok(['queued', 'running', 'completed', 'skipped'].includes(res.body.status), res.body.status);
     return waitForRun(res.body.id);
   };
 

@@ -69,6 +69,8 @@ export const configSchema = z.strictObject({
       write: dsn.optional(),
       read: z.array(dsn).default([]),
       analytics: dsn.optional(),
+      /** How long a write waits and retries through a primary failover before it fails. */
+      failoverBudgetMs: z.number().int().min(0).default(30_000),
       pools: z
         .strictObject({
           write: poolSettings(20),

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import { failoverRetry, isPrimaryUnavailable } from '../resilience/database-failover.ts';
+import type { RetryPolicy } from 'cockatiel';
 
 export type RoleName = 'write' | 'read' | 'analytics';
 
@@ -14,27 +16,57 @@ type PoolSettings = Config['database']['pools']['write'];
 
 function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Logger): pg.Pool {
   const readOnly = role !== 'write';
-  const pool = new pg.Pool({
-    connectionString: dsn,
-    max: settings.max,
-    connectionTimeoutMillis: settings.connectTimeoutMs,
-    idleTimeoutMillis: 30_000,
-    application_name: `jivs:${role}`,
-  });
-  // Session settings are SET after connecting rather than sent as startup parameters, which
-  // PgBouncer refuses (it forwards only a few, such as application_name).
+  // Session settings are SET when a connection is made, before it is handed out, rather than sent
+  // as startup parameters, which PgBouncer refuses (it forwards only a few, like application_name).
   const session = [
     "SET TimeZone = 'UTC'",
     `SET statement_timeout = ${settings.statementTimeoutMs}`,
     `SET idle_in_transaction_session_timeout = ${settings.idleInTransactionTimeoutMs}`,
     ...(readOnly ? ['SET default_transaction_read_only = on'] : []),
   ].join('; ');
-  pool.on('connect', (client) => {
-    client.query(session).catch((err: Error) => log.warn({ role, error: err.message }, 'could not apply session settings'));
+  const pool = new pg.Pool({
+    connectionString: dsn,
+    max: settings.max,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: `jivs:${role}`,
+    // pg-pool awaits onConnect before handing the client out; its types say void.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
+    onConnect: async (client) => {
+      await client.query(session);
+    },
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', (err) => log.warn({ role, error: err.message }, 'idle database connection lost'));
   return pool;
+}
+
+/**
+ * The pool with `query()` and `connect()` retried through a failover. Only statements that
+ * failed because the server went away or is read-only are retried.
+ */
+function throughFailover(pool: pg.Pool, policy: RetryPolicy): pg.Pool {
+  return new Proxy(pool, {
+    get(target, prop) {
+      if (prop === 'query') {
+        return (...args: unknown[]) =>
+          typeof args.at(-1) === 'function'
+            ? (target.query as (...a: unknown[]) => unknown)(...args)
+            : policy.execute(() => (target.query as (...a: unknown[]) => Promise<unknown>)(...args));
+      }
+      if (prop === 'connect') {
+        return (...args: unknown[]) =>
+          args.length > 0 ? (target.connect as (...a: unknown[]) => unknown)(...args) : policy.execute(() => target.connect());
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A COMMIT whose answer was lost: it may or may not have happened, so it must not be replayed blindly. */
+export class CommitInDoubtError extends Error {
+  readonly isCommitInDoubt = true;
 }
 
 /**
@@ -48,12 +80,16 @@ export class DatabaseRoles {
   readonly #reads: pg.Pool[];
   #next = 0;
 
-  constructor(dsns: RoleDsns, settings: Config['database']['pools'], log: Logger) {
-    this.write = createPool('write', dsns.write, settings.write, log);
+  readonly #failover: RetryPolicy;
+
+  constructor(dsns: RoleDsns, settings: Config['database'], log: Logger) {
+    this.#failover = failoverRetry(settings.failoverBudgetMs);
+    this.#failover.onRetry((e) => log.warn({ error: 'error' in e ? (e.error as Error).message : 'result', delay_ms: Math.round(e.delay) }, 'database unavailable, retrying (failover?)'));
+    this.write = throughFailover(createPool('write', dsns.write, settings.pools.write, log), this.#failover);
     this.#reads = (dsns.read.length > 0 ? dsns.read : [dsns.write]).map((d) =>
-      createPool('read', d, settings.read, log),
+      throughFailover(createPool('read', d, settings.pools.read, log), this.#failover),
     );
-    this.analytics = createPool('analytics', dsns.analytics, settings.analytics, log);
+    this.analytics = throughFailover(createPool('analytics', dsns.analytics, settings.pools.analytics, log), this.#failover);
   }
 
   /** The next read pool, round-robin. */
@@ -63,20 +99,34 @@ export class DatabaseRoles {
     return pool;
   }
 
-  /** Runs `fn` in a transaction on the write pool; rolls back when it throws. */
+  /**
+   * Runs `fn` in a transaction on the write pool; rolls back when it throws. A transaction that
+   * failed before its COMMIT because the primary went away is run again on the new primary; one
+   * whose COMMIT went unanswered is not (CommitInDoubtError).
+   */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.write.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    return this.#failover.execute(async () => {
+      const client = await this.write.connect();
+      let committing = false;
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        committing = true;
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        // A connection the server dropped must not go back to the pool.
+        if (isPrimaryUnavailable(e)) broken = e as Error;
+        else await client.query('ROLLBACK').catch(() => undefined);
+        if (committing && isPrimaryUnavailable(e)) {
+          throw new CommitInDoubtError('the database went away while committing; the change may or may not have been saved', { cause: e });
+        }
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    });
   }
 
   async end(): Promise<void> {
