@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '../src/ops/cluster/processes.ts';
+import { runLoad } from '../src/ops/load.ts';
+import { waitFor } from './support/wait.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -53,7 +57,13 @@ describe('jivs cluster up | status | down on the real engines', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jivs-cluster-'));
     await chmod(dir, 0o755); // the engines' own user must be able to enter it
     // A base port of our own so parallel runs never meet the engines' standard ports or each other.
-    env = { JIVS_DATA_DIR: dir, JIVS_CLUSTER_BASE_PORT: String(20_000 + 200 * Math.floor(Math.random() * 100)), JIVS_LOG_LEVEL: 'warn' };
+    env = {
+      JIVS_DATA_DIR: dir,
+      JIVS_CLUSTER_BASE_PORT: String(20_000 + 200 * Math.floor(Math.random() * 100)),
+      JIVS_LOG_LEVEL: 'warn',
+      // The load below is far above the per-user default of 100 requests a minute.
+      JIVS_RATE_LIMITS_DEFAULT_POINTS: '1000000',
+    };
   });
   after(async () => {
     await jivs(env, 'cluster', 'down', '--wipe');
@@ -98,6 +108,55 @@ describe('jivs cluster up | status | down on the real engines', () => {
       body: JSON.stringify({ username: 'admin', password: secrets.adminPassword }),
     });
     assert.equal(login.status, 200);
+  });
+
+  it('rides through the loss of the Patroni leader: zero failed requests, no acknowledged write lost', async () => {
+    const secrets = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string; postgresSuperuser: string };
+    const base = Number(env.JIVS_CLUSTER_BASE_PORT);
+    const fronts = [base + 103, base + 113, base + 123].map((p) => `http://127.0.0.1:${p}`);
+    const login = await fetch(`${fronts[0]}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: secrets.adminPassword }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const leader = members.find((m) => m.kind === 'patroni' && m.role === 'leader')!;
+    const postmaster = Number((await readFile(path.join(dir, 'cluster', leader.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+
+    const stop = new AbortController();
+    const load = runLoad({ baseUrls: fronts, token: accessToken, rate: 15, signal: stop.signal });
+    await sleep(4000);
+    // Node loss: Patroni and its PostgreSQL die together.
+    process.kill(leader.pid!, 'SIGKILL');
+    process.kill(postmaster, 'SIGKILL');
+    const newLeader = await waitFor('a new leader', async () => {
+      const status = await jivs(env, 'cluster', 'status');
+      const found = (status.result?.members as Member[] | undefined)?.find((m) => m.kind === 'patroni' && m.role === 'leader' && m.running);
+      return found && found.name !== leader.name ? found : undefined;
+    }, 120_000, 1000);
+    assert.notEqual(newLeader.name, 'pg-analytics', 'the analytics replica never becomes primary');
+    await sleep(4000);
+    stop.abort();
+    const report = await load;
+
+    assert.ok(report.requests > 100, `a steady load ran (${report.requests} requests)`);
+    assert.deepEqual(report.failures, [], 'no request failed');
+    // Ask the new primary itself, through a write port, which writes it holds.
+    const primary = new pg.Client({ host: '127.0.0.1', port: base + 100, user: 'postgres', password: secrets.postgresSuperuser, database: 'jivs' });
+    await primary.connect();
+    const names = new Set((await primary.query<{ name: string }>('SELECT name FROM data_sources')).rows.map((r) => r.name));
+    await primary.end();
+    const lost = report.acknowledged.filter((n) => !names.has(n));
+    assert.deepEqual(lost, [], `every one of the ${report.acknowledged.length} acknowledged writes is present`);
+
+    // `up` brings the lost node back (as a replica of the new primary) and starts nothing else.
+    const again = await jivs(env, 'cluster', 'up');
+    assert.equal(again.code, 0, again.error);
+    const restarted = again.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).map((l) => String(l.message).split(' ')[1]);
+    assert.deepEqual(restarted, [leader.name]);
+    const rejoined = (again.result.members as Member[]).find((m) => m.name === leader.name)!;
+    assert.equal(rejoined.role, 'replica');
+    members = again.result.members as Member[];
   });
 
   it('is idempotent and refuses a concurrent up', async () => {

@@ -126,6 +126,12 @@ export const configSchema = z.strictObject({
       /** Rows copied per checkpoint transaction. */
       checkpointRows: z.number().int().min(1).default(50_000),
       pollingIntervalSeconds: z.number().min(0.5).default(1),
+      /**
+       * Wake workers with LISTEN/NOTIFY as soon as a job is queued. Off in the HA cluster: pg-boss
+       * 12's listener drops its error handler before closing a connection that failed, and the
+       * second error a dying primary sends then crashes the process (seen in failover tests).
+       */
+      listenNotify: z.boolean().default(true),
     })
     .prefault({}),
   /** This instance's place in the topology (labels on metrics, health and logs). */
@@ -144,8 +150,12 @@ export const configSchema = z.strictObject({
       dir: z.string().min(1).optional(),
       /** Unprivileged OS user the engines run as when `jivs cluster` runs as root. */
       osUser: z.string().regex(/^[a-z_][a-z0-9_-]*$/).default('jivs'),
-      /** Patroni synchronous_mode: a commit waits for a replica (RPO 0) at some write latency. */
-      synchronousMode: z.boolean().default(false),
+      /**
+       * Patroni synchronous_mode: a commit is acknowledged only once a replica has it, so losing
+       * the primary loses no acknowledged write (RPO 0), at a little write latency. On by default:
+       * with asynchronous replication the last acknowledged commits die with the primary.
+       */
+      synchronousMode: z.boolean().default(true),
       /** Patroni DCS timings; loop_wait + 2 × retry_timeout must not exceed ttl. */
       ttlSeconds: z.number().int().min(5).default(10),
       loopWaitSeconds: z.number().int().min(1).default(2),

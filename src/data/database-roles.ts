@@ -36,8 +36,13 @@ function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Lo
       await client.query(session);
     },
   });
-  // An idle client losing its server (restart, failover) must not crash the process.
+  // A connection losing its server (restart, failover) must not crash the process, whether it
+  // is idle in the pool or checked out between two queries; the next query on it fails and is
+  // retried on a fresh one.
   pool.on('error', (err) => log.warn({ role, error: err.message }, 'idle database connection lost'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log.warn({ role, error: err.message }, 'database connection lost'));
+  });
   return pool;
 }
 

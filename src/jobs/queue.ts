@@ -45,7 +45,7 @@ export class JobQueue {
       monitorIntervalSeconds: 10,
       instanceName: 'jivs',
       // Workers wake on NOTIFY when a job is sent instead of waiting for their next poll.
-      useListenNotify: true,
+      useListenNotify: config.listenNotify,
     });
     this.#boss.on('error', (error: Error) => log.warn({ error: error.message }, 'job queue error'));
   }
@@ -61,7 +61,7 @@ export class JobQueue {
         retryDelay: 1,
         retryBackoff: true,
         retryDelayMax: 30,
-        notify: true,
+        notify: this.#config.listenNotify,
       };
       if (await this.#boss.getQueue(name)) await this.#boss.updateQueue(name, options);
       else await this.#boss.createQueue(name, options);

@@ -15,6 +15,8 @@ export interface HealthIndicator {
   name: string;
   critical: boolean;
   check(): Promise<Health>;
+  /** Readiness when it differs from "check() is not DOWN" (e.g. a grace period). */
+  ready?(): Promise<boolean>;
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -24,9 +26,25 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 
 export function databaseIndicator(ctx: AppContext): HealthIndicator {
-  return {
+  let lastUp = Date.now();
+  let probing: Promise<void> | undefined;
+  const indicator: HealthIndicator = {
     name: 'db',
     critical: true,
+    // A primary failover makes the database unreachable for every instance at once; taking them
+    // all out of the load balancer would turn a wait into errors. An instance stays ready while
+    // its requests can still wait the outage out (the failover budget), and not after.
+    // It answers at once from the last probe (a load balancer's check must not hang on a dead
+    // primary) and starts the next probe in the background.
+    ready() {
+      probing ??= indicator
+        .check()
+        .then((health) => {
+          if (health.status === 'UP') lastUp = Date.now();
+        })
+        .finally(() => (probing = undefined));
+      return Promise.resolve(Date.now() - lastUp < ctx.config.database.failoverBudgetMs);
+    },
     async check() {
       const started = performance.now();
       try {
@@ -44,6 +62,7 @@ export function databaseIndicator(ctx: AppContext): HealthIndicator {
       }
     },
   };
+  return indicator;
 }
 
 const DISK_THRESHOLD_BYTES = 10 * 1024 * 1024;
@@ -116,8 +135,20 @@ export function healthRoutes(ctx: AppContext, indicators: HealthIndicator[]): Ro
       { config: open, schema: { tags: ['health'], summary: 'This instance can serve requests' } },
       async (_req, reply) => {
         if (ctx.lifecycle.shuttingDown) return reply.code(503).send({ status: 'DOWN', reason: 'shutting down' });
-        const health = await evaluate(indicators.filter((i) => i.critical));
-        return reply.code(health.status === 'DOWN' ? 503 : 200).send(health);
+        const critical = indicators.filter((i) => i.critical);
+        const ready = await Promise.all(
+          critical.map(async (i) => {
+            try {
+              return i.ready ? await i.ready() : (await i.check()).status !== 'DOWN';
+            } catch {
+              return false;
+            }
+          }),
+        );
+        const notReady = critical.filter((_, n) => !ready[n]).map((i) => i.name);
+        return reply
+          .code(notReady.length > 0 ? 503 : 200)
+          .send(notReady.length > 0 ? { status: 'DOWN', reason: `not ready: ${notReady.join(', ')}` } : { status: 'UP' });
       },
     );
     app.get('/metrics', { config: open, schema: { hide: true } }, async (_req, reply) =>

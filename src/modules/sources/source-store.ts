@@ -84,7 +84,8 @@ export function createSourceStore(db: DatabaseRoles) {
 
     async find(id: string): Promise<SourceRecord | undefined> {
       if (!UUID.test(id)) return undefined;
-      const { rows } = await db.read().query<Row>(sql['find-source'], [id]);
+      // Read-your-writes: a client fetching the source it just created must find it.
+      const { rows } = await db.write.query<Row>(sql['find-source'], [id]);
       return rows[0] && toRecord(rows[0]);
     },
 

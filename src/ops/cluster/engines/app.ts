@@ -24,6 +24,12 @@ export function appEnvironment(member: Member, cluster: ClusterContext): Record<
     JIVS_INSTANCE_NAME: member.name,
     JIVS_INSTANCE_ZONE: member.zone,
     JIVS_LOG_LEVEL: cluster.config.log.level,
+    // File sources must resolve the same on every instance.
+    JIVS_SOURCES_FILE_ROOT: path.join(cluster.dir, 'files'),
+    JIVS_RATE_LIMITS_DEFAULT_POINTS: String(cluster.config.rateLimits.default.points),
+    JIVS_RATE_LIMITS_AUTH_POINTS: String(cluster.config.rateLimits.auth.points),
+    // See jobs.listenNotify in src/config/schema.ts: polling survives a failover, LISTEN does not.
+    JIVS_JOBS_LISTEN_NOTIFY: 'false',
   };
 }
 

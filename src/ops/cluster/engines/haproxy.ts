@@ -28,6 +28,8 @@ function haproxyConfig(member: Member, cluster: ClusterContext): string {
   const servers = (nodes: typeof postgres, extra = '') =>
     nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.pgPort} check port ${n.port}${extra}`).join('\n');
   const lag = cluster.settings.replicaLagLimitBytes;
+  // Database backends drop sessions to a node marked down so clients reconnect to the new primary at once.
+  const dbChecks = '  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions';
   return `# Rendered by jivs cluster for ${member.name} (zone ${member.zone}); do not edit.
 global
   maxconn 4000
@@ -42,7 +44,6 @@ defaults
   timeout server 30m
   timeout check 1s
   retries 3
-  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions
 
 # Writes: whichever node Patroni says is the primary.
 frontend write
@@ -50,6 +51,7 @@ frontend write
   default_backend primary
 backend primary
   option httpchk GET /primary
+${dbChecks}
   http-check expect status 200
 ${servers(data)}
 
@@ -61,6 +63,7 @@ frontend read
 backend replicas
   balance roundrobin
   option httpchk GET /replica?lag=${lag}
+${dbChecks}
   http-check expect status 200
 ${servers(data)}
 
@@ -71,6 +74,7 @@ frontend analytics
   default_backend replicas
 backend analytics_replica
   option httpchk GET /health
+${dbChecks}
   http-check expect status 200
 ${servers(analytics)}
 
@@ -84,11 +88,13 @@ backend apps
   mode http
   balance roundrobin
   timeout server 60s
+  timeout check 2s
   option httpchk GET /health/readiness
   http-check expect status 200
   option redispatch 1
   retry-on conn-failure empty-response response-timeout
-  default-server inter 1s fall 1 rise 2
+  # No shutdown-sessions here: a request in flight on an instance going away must finish.
+  default-server inter 1s fall 2 rise 2
 ${app.map((a) => `  server ${a.name} 127.0.0.1:${a.port} check`).join('\n')}
 
 frontend stats

@@ -40,6 +40,9 @@ reserve_pool_size = 5
 server_idle_timeout = 600
 server_lifetime = 3600
 server_connect_timeout = 15
+; After a failed server login PgBouncer waits this long before trying again (default 15 s):
+; during a failover that would hold clients well past the new primary being ready.
+server_login_retry = 1
 query_timeout = 0
 logfile =
 pidfile =
