@@ -5,6 +5,7 @@ import type { AppContext } from './context.ts';
 import { DatabaseRoles, type RoleDsns } from './data/database-roles.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './data/embedded-postgres.ts';
 import { migrate } from './data/migrate.ts';
+import { connectRedis } from './data/redis.ts';
 import { buildServer, type Server } from './http/server.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createAnalyticsModule } from './modules/analytics/index.ts';
@@ -15,9 +16,10 @@ import { createExtractionModule } from './modules/extraction/index.ts';
 import { createMigrationModule } from './modules/migration/index.ts';
 import { createQualityModule } from './modules/quality/index.ts';
 import { createSourcesModule } from './modules/sources/index.ts';
-import { databaseIndicator, diskIndicator, healthRoutes, jobsIndicator } from './observability/health.ts';
+import { databaseIndicator, diskIndicator, healthRoutes, jobsIndicator, redisIndicator } from './observability/health.ts';
 import { createLogger, named, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { createRedisGuard } from './resilience/redis-breaker.ts';
 import { loadSecrets } from './secrets.ts';
 
 export interface RunningApp {
@@ -90,7 +92,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await migrate(db.write, named(log, 'migrate'));
 
     const queue = new JobQueue(dsns.write, config.jobs, named(log, 'jobs'), metrics);
-    const ctx: AppContext = { config, log, db, metrics, secrets, queue, lifecycle: { shuttingDown: false } };
+    const redisConnections = connectRedis(config.redis, named(log, 'redis'));
+    if (redisConnections) cleanups.push(() => redisConnections.close());
+    const redis = createRedisGuard(redisConnections, metrics, named(log, 'redis'));
+    const ctx: AppContext = { config, log, db, metrics, secrets, queue, redis, lifecycle: { shuttingDown: false } };
     step('starting the job queue');
     await queue.start();
     cleanups.push(() => queue.stop(config.http.shutdownGraceSeconds * 1000));
@@ -113,7 +118,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       verifyAccessToken: (token) => auth.verifyAccessToken(token),
       onRequestDone: (request, reply) => audit.onRequestDone(request, reply),
       routes: [
-        healthRoutes(ctx, [databaseIndicator(ctx), diskIndicator(ctx), jobsIndicator(ctx)]),
+        healthRoutes(ctx, [
+          databaseIndicator(ctx),
+          diskIndicator(ctx),
+          jobsIndicator(ctx),
+          ...(redis.enabled ? [redisIndicator(ctx)] : []),
+        ]),
         auth.routes,
         sources.routes,
         audit.routes,

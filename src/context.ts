@@ -3,6 +3,7 @@ import type { DatabaseRoles } from './data/database-roles.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { RedisGuard } from './resilience/redis-breaker.ts';
 
 /** Key material the service needs, from config or generated into the data directory. */
 export interface Secrets {
@@ -20,6 +21,8 @@ export interface AppContext {
   metrics: Metrics;
   secrets: Secrets;
   queue: JobQueue;
+  /** Redis through Sentinel behind a circuit breaker; `enabled` is false without sentinels. */
+  redis: RedisGuard;
   /** Set when shutdown starts: readiness fails and new work is refused. */
   lifecycle: { shuttingDown: boolean };
 }

@@ -159,6 +159,48 @@ describe('jivs cluster up | status | down on the real engines', () => {
     members = again.result.members as Member[];
   });
 
+  it('rides through the loss of the Redis master: zero failed requests, Redis serves again after Sentinel fails over', async () => {
+    const secrets = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string };
+    const base = Number(env.JIVS_CLUSTER_BASE_PORT);
+    const fronts = [base + 103, base + 113, base + 123].map((p) => `http://127.0.0.1:${p}`);
+    const login = await fetch(`${fronts[0]}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: secrets.adminPassword }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const master = members.find((m) => m.kind === 'redis' && m.role === 'master')!;
+
+    const stop = new AbortController();
+    const load = runLoad({ baseUrls: fronts, token: accessToken, rate: 15, signal: stop.signal });
+    await sleep(3000);
+    process.kill(master.pid!, 'SIGKILL');
+    const promoted = await waitFor('a new Redis master', async () => {
+      const status = await jivs(env, 'cluster', 'status');
+      const found = (status.result?.members as Member[] | undefined)?.find((m) => m.kind === 'redis' && m.role === 'master' && m.running);
+      return found && found.name !== master.name ? found : undefined;
+    }, 120_000, 1000);
+    // The app finds the new master through the Sentinels.
+    const health = await waitFor('the app to use the new master', async () => {
+      const body = (await (await fetch(`${fronts[2]}/health`)).json()) as { components: { redis?: { status: string; details: { masterPort: number } } } };
+      return body.components.redis?.status === 'UP' && body.components.redis.details.masterPort === promoted.port ? body : undefined;
+    }, 60_000, 500);
+    assert.ok(health);
+    await sleep(2000);
+    stop.abort();
+    const report = await load;
+    assert.ok(report.requests > 50, `a steady load ran (${report.requests} requests)`);
+    assert.deepEqual(report.failures, [], 'no request failed');
+
+    // `up` restarts the old master as a replica of the new one, never as a second master.
+    const again = await jivs(env, 'cluster', 'up');
+    assert.equal(again.code, 0, again.error);
+    const back = (again.result.members as Member[]).find((m) => m.name === master.name)!;
+    assert.equal(back.role, 'replica');
+    assert.equal((again.result.members as Member[]).filter((m) => m.kind === 'redis' && m.role === 'master').length, 1);
+    members = again.result.members as Member[];
+  });
+
   it('is idempotent and refuses a concurrent up', async () => {
     const again = await jivs(env, 'cluster', 'up');
     assert.equal(again.code, 0, again.error);

@@ -91,6 +91,19 @@ export const configSchema = z.strictObject({
       adminPassword: z.string().optional(),
     })
     .prefault({}),
+  /**
+   * Redis through Sentinel: an accelerator, never the only copy of anything (cache, rate-limit
+   * counters, a copy of token revocations). Without sentinels everything stays in process.
+   */
+  redis: z
+    .strictObject({
+      sentinels: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port')).default([]),
+      masterName: z.string().min(1).default('jivs-redis'),
+      password: z.string().optional(),
+      /** The plan's Lettuce command timeout. */
+      commandTimeoutMs: z.number().int().min(10).default(2000),
+    })
+    .prefault({}),
   /** AES-256-GCM key (32 bytes, base64) for source credentials; generated into the data directory when absent. */
   secretsKey: z.string().optional(),
   rateLimits: z

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AppContext } from '../context.ts';
 import { tooManyRequests } from './errors.ts';
 
@@ -7,18 +7,31 @@ import { tooManyRequests } from './errors.ts';
  * The plan's limits: 5/min on sign-in endpoints, per client address and per account, and
  * 100/min for everything else, per signed-in user (or client address when anonymous).
  */
+interface Limiter {
+  pick(): RateLimiterMemory | RateLimiterRedis;
+  points: number;
+  duration: number;
+}
+
 export function createRateLimits(ctx: AppContext) {
   const { auth, default: general } = ctx.config.rateLimits;
-  const authLimiter = new RateLimiterMemory({ keyPrefix: 'auth', points: auth.points, duration: auth.durationSeconds });
-  const generalLimiter = new RateLimiterMemory({
-    keyPrefix: 'default',
-    points: general.points,
-    duration: general.durationSeconds,
-  });
+  // With Redis, counters are shared by every instance; an in-process limiter is the insurance
+  // when Redis fails, and is used outright while the Redis circuit breaker is open.
+  const limiter = (keyPrefix: string, points: number, duration: number) => {
+    const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+    const master = ctx.redis.connections?.master;
+    const shared = master
+      ? new RateLimiterRedis({ storeClient: master, keyPrefix: `jivs:rl:${keyPrefix}`, points, duration, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+      : undefined;
+    const chosen: Limiter = { pick: () => (shared && ctx.redis.state !== 'open' ? shared : memory), points, duration };
+    return chosen;
+  };
+  const authLimiter = limiter('auth', auth.points, auth.durationSeconds);
+  const generalLimiter = limiter('default', general.points, general.durationSeconds);
 
-  async function consume(limiter: RateLimiterAbstract, key: string, name: string, what: string): Promise<void> {
+  async function consume(limiter: Limiter, key: string, name: string, what: string): Promise<void> {
     try {
-      await limiter.consume(key);
+      await limiter.pick().consume(key);
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
       ctx.metrics.rateLimited.inc({ limit: name });

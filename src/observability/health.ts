@@ -104,6 +104,31 @@ export function jobsIndicator(ctx: AppContext): HealthIndicator {
   };
 }
 
+/** Redis: degrades the service when down (it is an accelerator), never makes it unready. */
+export function redisIndicator(ctx: AppContext): HealthIndicator {
+  return {
+    name: 'redis',
+    critical: false,
+    async check() {
+      const replication = await ctx.redis.run(async (r) => (await r.info('server')) + (await r.info('replication')));
+      const circuit = ctx.redis.state;
+      if (replication === undefined) return { status: 'DOWN', details: { cache: 'Redis', circuit, fallback: 'PostgreSQL and in-process limits' } };
+      const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(replication)?.[1]?.trim();
+      return {
+        status: 'UP',
+        details: {
+          cache: 'Redis',
+          masterPort: Number(field('tcp_port')),
+          role: field('role'),
+          replicas: Number(field('connected_slaves') ?? 0),
+          sentinels: ctx.config.redis.sentinels.length,
+          circuit,
+        },
+      };
+    },
+  };
+}
+
 async function evaluate(indicators: HealthIndicator[]) {
   const results = await Promise.all(
     indicators.map(async (i) => {

@@ -21,6 +21,8 @@ export function appEnvironment(member: Member, cluster: ClusterContext): Record<
     JIVS_AUTH_JWT_SECRET: cluster.secrets.jwtSecret,
     JIVS_AUTH_ADMIN_PASSWORD: cluster.secrets.adminPassword,
     JIVS_SECRETS_KEY: cluster.secrets.sourceKey,
+    JIVS_REDIS_SENTINELS: cluster.topology.sentinel.map((s) => `127.0.0.1:${s.port}`).join(','),
+    JIVS_REDIS_PASSWORD: cluster.secrets.redis,
     JIVS_INSTANCE_NAME: member.name,
     JIVS_INSTANCE_ZONE: member.zone,
     JIVS_LOG_LEVEL: cluster.config.log.level,
