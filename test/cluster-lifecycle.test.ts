@@ -201,6 +201,62 @@ describe('jivs cluster up | status | down on the real engines', () => {
     members = again.result.members as Member[];
   });
 
+  /** Runs a steady load through every front end while `fault` happens; returns the report. */
+  async function underLoad(fault: () => Promise<void>): Promise<Awaited<ReturnType<typeof runLoad>>> {
+    const secrets = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string };
+    const base = Number(env.JIVS_CLUSTER_BASE_PORT);
+    const fronts = [base + 103, base + 113, base + 123].map((p) => `http://127.0.0.1:${p}`);
+    const login = await fetch(`${fronts[0]}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: secrets.adminPassword }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const stop = new AbortController();
+    const load = runLoad({ baseUrls: fronts, token: accessToken, rate: 15, signal: stop.signal });
+    await sleep(3000);
+    await fault();
+    stop.abort();
+    const report = await load;
+    assert.ok(report.requests > 40, `a steady load ran (${report.requests} requests)`);
+    assert.deepEqual(report.failures, [], 'no request failed');
+    return report;
+  }
+
+  /** Brings the killed members back with `up` and checks it restarted exactly those. */
+  async function restore(names: string[]): Promise<void> {
+    const again = await jivs(env, 'cluster', 'up');
+    assert.equal(again.code, 0, again.error);
+    const restarted = again.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).map((l) => String(l.message).split(' ')[1]);
+    assert.deepEqual(restarted.sort(), [...names].sort());
+    members = again.result.members as Member[];
+  }
+
+  it('rides through the loss of a read replica and of the analytics replica: zero failed requests', async () => {
+    const replica = members.find((m) => m.kind === 'patroni' && m.role === 'replica' && m.name !== 'pg-analytics')!;
+    const analytics = members.find((m) => m.name === 'pg-analytics')!;
+    for (const node of [replica, analytics]) {
+      const postmaster = Number((await readFile(path.join(dir, 'cluster', node.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      await underLoad(async () => {
+        process.kill(node.pid!, 'SIGKILL');
+        process.kill(postmaster, 'SIGKILL');
+        await sleep(6000);
+      });
+      await restore([node.name]);
+    }
+  });
+
+  it('rides through an app instance stopped with SIGTERM (rolling restart) and one killed with SIGKILL', async () => {
+    for (const [name, signal] of [['app-b', 'SIGTERM'], ['app-c', 'SIGKILL']] as const) {
+      const app = members.find((m) => m.name === name)!;
+      await underLoad(async () => {
+        process.kill(app.pid!, signal);
+        await sleep(5000);
+      });
+      await restore([name]);
+    }
+  });
+
   it('is idempotent and refuses a concurrent up', async () => {
     const again = await jivs(env, 'cluster', 'up');
     assert.equal(again.code, 0, again.error);

@@ -70,9 +70,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const res = await call('write', 'POST', '/api/v1/sources', { name, kind: 'http_json', url: 'http://127.0.0.1:9/load' });
     if (res?.status === 201) acknowledged.push({ id: (res.body as { id: string }).id, name });
   };
+  // Reads alternate between fetching an acknowledged write (read-your-writes, on the primary)
+  // and listing (on the read replicas), so both read paths are under load.
+  let reads = 0;
   const read = async () => {
     const target = acknowledged[Math.floor(Math.random() * acknowledged.length)];
-    await call('read', 'GET', target ? `/api/v1/sources/${target.id}` : '/api/v1/sources');
+    await call('read', 'GET', target && reads++ % 2 === 0 ? `/api/v1/sources/${target.id}` : '/api/v1/sources');
   };
 
   const interval = 1000 / options.rate;
