@@ -86,7 +86,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
 
     const metrics = createMetrics();
-    const db = new DatabaseRoles(dsns, config.database, named(log, 'db'));
+    const db = new DatabaseRoles(dsns, config.database, named(log, 'db'), metrics.registry);
     cleanups.push(() => db.end());
     step('applying schema migrations');
     await migrate(db.write, named(log, 'migrate'));

@@ -84,3 +84,32 @@ describe('health, metrics and logs', () => {
     assert.equal(request.logger, 'jivs.http');
   });
 });
+
+describe('database pool metrics and leak detection', () => {
+  let t: TestApp;
+  const lines: string[] = [];
+
+  before(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    t = await startTestApp({ 'database.pools.write.leakDetectionMs': 200 }, { log: createLogger('info', sink) });
+  });
+  after(async () => t?.close());
+
+  it('exports connections per role and state, and reports a connection held too long with its stack', async () => {
+    const client = await t.app.ctx.db.write.connect();
+    await new Promise((r) => setTimeout(r, 700));
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    client.release();
+    assert.match(metrics, /^db_pool_connections\{role="write",state="active"\} [1-9]/m);
+    assert.match(metrics, /^db_pool_connections\{role="analytics",state="max"\} 5$/m);
+    assert.match(metrics, /^db_pool_leaks_total\{role="write"\} 1$/m);
+    const leak = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.message).includes('possible leak'));
+    assert.ok(leak, 'the leak is logged');
+    assert.match(String(leak.stack), /observability\.test\.ts/, 'with the stack that took the connection');
+  });
+});

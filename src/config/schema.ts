@@ -39,6 +39,8 @@ const poolSettings = (max: number) =>
       connectTimeoutMs: z.number().int().min(100).default(5000),
       statementTimeoutMs: z.number().int().min(0).default(30_000),
       idleInTransactionTimeoutMs: z.number().int().min(0).default(60_000),
+      /** A connection held longer than this is logged with the stack that took it, and counted. */
+      leakDetectionMs: z.number().int().min(50).default(60_000),
     })
     .prefault({});
 

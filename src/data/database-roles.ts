@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { failoverRetry, isPrimaryUnavailable } from '../resilience/database-failover.ts';
 import type { RetryPolicy } from 'cockatiel';
+import type { Registry } from 'prom-client';
+import { poolMetrics, watchPool } from './pool-watch.ts';
 
 export type RoleName = 'write' | 'read' | 'analytics';
 
@@ -50,7 +52,7 @@ function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Lo
  * The pool with `query()` and `connect()` retried through a failover. Only statements that
  * failed because the server went away or is read-only are retried.
  */
-function throughFailover(pool: pg.Pool, policy: RetryPolicy): pg.Pool {
+function throughFailover(pool: pg.Pool, policy: RetryPolicy, watch: ReturnType<typeof watchPool>): pg.Pool {
   return new Proxy(pool, {
     get(target, prop) {
       if (prop === 'query') {
@@ -61,7 +63,9 @@ function throughFailover(pool: pg.Pool, policy: RetryPolicy): pg.Pool {
       }
       if (prop === 'connect') {
         return (...args: unknown[]) =>
-          args.length > 0 ? (target.connect as (...a: unknown[]) => unknown)(...args) : policy.execute(() => target.connect());
+          args.length > 0
+            ? (target.connect as (...a: unknown[]) => unknown)(...args)
+            : policy.execute(() => watch.acquire(() => target.connect()));
       }
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -86,15 +90,23 @@ export class DatabaseRoles {
   #next = 0;
 
   readonly #failover: RetryPolicy;
+  readonly #watches: Array<ReturnType<typeof watchPool>> = [];
 
-  constructor(dsns: RoleDsns, settings: Config['database'], log: Logger) {
+  constructor(dsns: RoleDsns, settings: Config['database'], log: Logger, registry: Registry) {
     this.#failover = failoverRetry(settings.failoverBudgetMs);
     this.#failover.onRetry((e) => log.warn({ error: 'error' in e ? (e.error as Error).message : 'result', delay_ms: Math.round(e.delay) }, 'database unavailable, retrying (failover?)'));
-    this.write = throughFailover(createPool('write', dsns.write, settings.pools.write, log), this.#failover);
-    this.#reads = (dsns.read.length > 0 ? dsns.read : [dsns.write]).map((d) =>
-      throughFailover(createPool('read', d, settings.pools.read, log), this.#failover),
-    );
-    this.analytics = throughFailover(createPool('analytics', dsns.analytics, settings.pools.analytics, log), this.#failover);
+    const metrics = poolMetrics(registry);
+    const pool = (role: RoleName, dsn: string, name: string = role) => {
+      const s = settings.pools[role];
+      const raw = createPool(role, dsn, s, log);
+      const watch = watchPool(raw, name, s.max, s.leakDetectionMs, metrics, log);
+      this.#watches.push(watch);
+      return throughFailover(raw, this.#failover, watch);
+    };
+    this.write = pool('write', dsns.write);
+    const reads = dsns.read.length > 0 ? dsns.read : [dsns.write];
+    this.#reads = reads.map((d, i) => pool('read', d, reads.length > 1 ? `read${i + 1}` : 'read'));
+    this.analytics = pool('analytics', dsns.analytics);
   }
 
   /** The next read pool, round-robin. */
@@ -135,6 +147,7 @@ export class DatabaseRoles {
   }
 
   async end(): Promise<void> {
+    for (const watch of this.#watches) watch.stop();
     await Promise.all([this.write.end(), this.analytics.end(), ...this.#reads.map((p) => p.end())]);
   }
 }
