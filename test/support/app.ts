@@ -22,10 +22,15 @@ export const TEST_ADMIN_PASSWORD = 'correct horse battery staple 42';
 
 /**
  * A real instance of the service on its own fresh database of the test server, listening on a
- * free port. `overrides` are dotted config paths, e.g. `{ 'rateLimits.default.points': 3 }`.
+ * free port. `overrides` are dotted config paths, e.g. `{ 'rateLimits.default.points': 3 }`, or
+ * a function that prepares the fresh database (given its DSN) and returns them.
  */
-export async function startTestApp(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Record<string, unknown> | ((dsn: string) => Promise<Record<string, unknown>>) = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
   const db = await createDatabase('app');
+  const extra = typeof overrides === 'function' ? await overrides(db.dsn) : overrides;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'jivs-app-'));
   const config = loadConfig(
     {},
@@ -37,7 +42,7 @@ export async function startTestApp(overrides: Record<string, unknown> = {}, opti
       'log.level': process.env.JIVS_TEST_LOG_LEVEL ?? 'silent',
       'auth.adminPassword': TEST_ADMIN_PASSWORD,
       'sources.fileRoot': path.join(dataDir, 'files'),
-      ...overrides,
+      ...extra,
     },
   );
   const app = await startApp(config, options);

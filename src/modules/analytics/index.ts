@@ -2,10 +2,13 @@ import type { AppContext } from '../../context.ts';
 import type { Routes } from '../../http/server.ts';
 import type { AuditModule } from '../audit/index.ts';
 import type { SourcesModule } from '../sources/index.ts';
+import { createAnalyticsBulkhead } from './bulkhead.ts';
+import { createFigures } from './figures.ts';
+import { analyticsRoutes } from './routes.ts';
 
 export interface AnalyticsModule {
   routes: Routes;
-  /** Starts this instance's workers and schedules, if the module has any. */
+  /** Analytics runs in requests; there are no workers. */
   startWorkers(): Promise<void>;
 }
 
@@ -14,7 +17,8 @@ export interface AnalyticsDependencies {
   audit: AuditModule;
 }
 
-// Placeholder until the analytics module lands.
-export function createAnalyticsModule(_ctx: AppContext, _deps: AnalyticsDependencies): AnalyticsModule {
-  return { routes: async () => undefined, startWorkers: () => Promise.resolve() };
+/** Dashboard figures on the analytics database role, behind the analytics bulkhead. */
+export function createAnalyticsModule(ctx: AppContext, _deps: AnalyticsDependencies): AnalyticsModule {
+  const bulkhead = createAnalyticsBulkhead(ctx.config.jobs.pools.analytics, ctx.metrics);
+  return { routes: analyticsRoutes(createFigures(ctx), bulkhead), startWorkers: () => Promise.resolve() };
 }

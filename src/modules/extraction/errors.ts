@@ -40,7 +40,7 @@ export function classify(e: unknown): unknown {
 export class HandedBackError extends Error {
   readonly isHandedBack = true;
   constructor() {
-    super('the extraction was handed back at a checkpoint; another attempt resumes it');
+    super('the job was handed back at a checkpoint; another attempt resumes it');
     this.name = 'HandedBackError';
   }
 }

@@ -105,7 +105,7 @@ export function createSourceStore(db: DatabaseRoles) {
         return rowCount === 1;
       } catch (e) {
         if (pgCode(e) === '23503') {
-          throw conflict(`data source ${id} is used by extraction jobs; delete those jobs first, then the source`);
+          throw conflict(`data source ${id} is used by extraction jobs or migrations; delete those first, then the source`);
         }
         throw e;
       }

@@ -1,0 +1,1 @@
+SELECT count(*)::int AS n FROM migrations WHERE status IN ('queued', 'running', 'rolling_back')

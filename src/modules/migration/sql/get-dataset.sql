@@ -1,0 +1,1 @@
+SELECT id, table_name FROM archive_datasets WHERE id = $1

@@ -1,0 +1,5 @@
+SELECT m.*, s.name AS source_name, s.kind AS source_kind, t.name AS target_name
+  FROM migrations m
+  LEFT JOIN data_sources s ON s.id = m.source_id
+  JOIN data_sources t ON t.id = m.target_source_id
+ WHERE m.id = $1

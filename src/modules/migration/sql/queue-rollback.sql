@@ -1,0 +1,4 @@
+UPDATE migrations
+   SET status = 'rolling_back', error = NULL,
+       rollback = jsonb_build_object('status', 'queued', 'requestedAt', now())
+ WHERE id = $1

@@ -1,0 +1,1 @@
+SELECT to_regclass('jivs_meta.migrations') IS NOT NULL AS present

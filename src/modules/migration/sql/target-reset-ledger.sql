@@ -1,0 +1,1 @@
+DELETE FROM jivs_meta.migration_ledger WHERE migration_id = $1
