@@ -207,7 +207,7 @@ describe('sources API: every kind created, listed, read, tested and deleted', ()
       );
       const refused = await t.request('DELETE', `/api/v1/sources/${created.id}`, { token });
       assert.equal(refused.status, 409);
-      assert.match((refused.body as { message: string }).message, /is used by extraction jobs; delete those jobs first/);
+      assert.match((refused.body as { message: string }).message, /is used by extraction jobs or migrations; delete those first/);
       assert.equal((await get(created.id)).id, created.id);
       await client.query('DELETE FROM extraction_jobs WHERE source_id = $1', [created.id]);
     } finally {
