@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../http/access.ts';
+import { pageQuery } from '../../http/paging.ts';
 
 /** The rule for usernames: 1 to 64 ASCII letters, digits and `. _ - @`. */
 export const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -42,10 +43,7 @@ export const updateUserBody = z
 // A string, not z.uuid(): an id that is not a uuid names no user, which is a 404, not a 400.
 export const userParams = z.object({ id: z.string().describe('user id (uuid)') });
 
-export const listUsersQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+export const listUsersQuery = pageQuery(100);
 
 export const userSummary = z.object({ id: z.uuid(), username: z.string(), role });
 

@@ -5,7 +5,7 @@ import { sqlFiles } from '../../data/sql.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
 import type { AuditModule } from '../audit/index.ts';
-import { isLeaseLost, LeaseLostError } from '../extraction/archive-writer.ts';
+import { isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
 import { auditEntry, SERVICE } from './actor.ts';
 import { activeHolds, archiveTable, datasetsWithPii, lockDatasets } from './datasets.ts';
 import type { Discovery } from './discovery.ts';

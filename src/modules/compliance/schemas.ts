@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nameText } from '../../http/text.ts';
 import { PII_CATEGORIES, SUBJECT_KEYS } from './categories.ts';
+import { pageQuery } from '../../http/paging.ts';
 
 export const REQUEST_TYPES = ['access', 'erasure', 'rectification', 'portability'] as const;
 export const REQUEST_STATUSES = ['received', 'in_progress', 'completed', 'completed_with_exceptions', 'rejected', 'failed'] as const;
@@ -9,10 +10,7 @@ export const CATALOGUE_STATUSES = ['proposed', 'confirmed', 'rejected'] as const
 /** An id in a path: a string, since an id that is not a UUID names nothing (404, not 400). */
 export const idParams = z.strictObject({ id: z.string().max(100).describe('id (a UUID)') });
 
-export const page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+export const page = pageQuery();
 
 const datasetId = z.uuid({ message: 'must be an archive dataset id (a UUID)' });
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -3,19 +3,8 @@ import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { sqlFiles } from '../../data/sql.ts';
+import { isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
 import type { ArchiveColumn, ResumeState, Segment } from './readers/reader.ts';
-
-/** The attempt no longer owns the job (another worker took it over, or it was cancelled). */
-export class LeaseLostError extends Error {
-  readonly isLeaseLost = true;
-  constructor() {
-    super('this attempt no longer holds the job; another worker owns it now');
-    this.name = 'LeaseLostError';
-  }
-}
-
-export const isLeaseLost = (e: unknown): e is LeaseLostError =>
-  e instanceof Error && (e as Partial<LeaseLostError>).isLeaseLost === true;
 
 export const archiveTableName = (jobId: string) => `ext_${jobId.replaceAll('-', '')}`;
 

@@ -4,6 +4,7 @@ import type { Routes } from '../../http/server.ts';
 import { nameText } from '../../http/text.ts';
 import type { ExtractionService } from './service.ts';
 import { extractionSpec } from './spec.ts';
+import { pageQuery } from '../../http/paging.ts';
 
 const idParams = z.strictObject({ id: z.uuid({ message: 'must be an extraction id (a UUID)' }) });
 const statuses = ['created', 'queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -15,10 +16,7 @@ const createBody = extractionSpec.extend({
   start: z.boolean().default(false),
 });
 
-const page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+const page = pageQuery();
 
 /** /api/v1/extractions and the archive catalogue /api/v1/archive/datasets. */
 export function extractionRoutes(service: ExtractionService): Routes {

@@ -5,8 +5,8 @@ import { sqlFiles } from '../../data/sql.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
 import type { SourcesModule } from '../sources/index.ts';
-import { createArchiveTableSql, isLeaseLost, LeaseLostError, writeSegments, type CheckpointProgress } from './archive-writer.ts';
-import { classify, HandedBackError, isExtractionInputError, isHandedBack } from './errors.ts';
+import { createArchiveTableSql, writeSegments, type CheckpointProgress } from './archive-writer.ts';
+import { classify, HandedBackError, isHandedBack, isJobInputError, isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
 import { archiveCanonicalFingerprint } from './fingerprint.ts';
 import { openReader } from './readers/open-reader.ts';
 import { fingerprintSql } from './readers/postgres-reader.ts';
@@ -220,7 +220,7 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
       }
       if (isHandedBack(error)) throw error;
       const message = (error as Error).message;
-      if (isExtractionInputError(error) || run.attempt >= RETRY_LIMIT) {
+      if (isJobInputError(error) || run.attempt >= RETRY_LIMIT) {
         await finish(job.id, leaseId, 'failed', message);
         metrics.extractions.inc({ event: 'failed' });
         observe('failed');

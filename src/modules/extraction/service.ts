@@ -5,7 +5,7 @@ import { conflict, isHttpError, notFound, unprocessable } from '../../http/error
 import { admit } from '../../jobs/admission.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import { archiveTableName } from './archive-writer.ts';
-import { classify, isExtractionInputError } from './errors.ts';
+import { classify, isJobInputError } from '../../jobs/attempts.ts';
 import { openReader } from './readers/open-reader.ts';
 import type { ExtractionSpec } from './spec.ts';
 
@@ -123,7 +123,7 @@ export function createExtractionService(ctx: AppContext, sources: SourcesModule)
         await reader.close();
       } catch (e) {
         const error = classify(e);
-        if (isExtractionInputError(error)) throw unprocessable(error.message);
+        if (isJobInputError(error)) throw unprocessable(error.message);
         throw unprocessable(`cannot read the source now: ${(error as Error).message}; check it with POST /api/v1/sources/${source.id}/test`);
       }
       const id = randomUUID();

@@ -35,7 +35,7 @@
  * platform database is a mirror of the ledger, refreshed after every chunk and on resume.
  */
 import type pg from 'pg';
-import { LeaseLostError } from '../extraction/archive-writer.ts';
+import { LeaseLostError } from '../../jobs/attempts.ts';
 import { decodeField, decodeRow, encodeField, encodeRow } from '../extraction/copy-text.ts';
 import type { ResumeState, Segment } from '../extraction/readers/reader.ts';
 import { sqlFiles } from '../../data/sql.ts';

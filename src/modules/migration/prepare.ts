@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ExtractionInputError } from '../extraction/errors.ts';
+import { JobInputError } from '../../jobs/attempts.ts';
 import type { ArchiveColumn } from '../extraction/readers/reader.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import type { MigrationDefinition } from './definition.ts';
@@ -9,7 +9,7 @@ import { describeReferences, describeTable, type PostgresSource } from './target
 /** The target of a definition, which must still be a PostgreSQL source. */
 export async function resolveTarget(sources: SourcesModule, definition: MigrationDefinition): Promise<PostgresSource> {
   const target = await sources.resolve(definition.target.sourceId);
-  if (target.kind !== 'postgres') throw new ExtractionInputError(`the target data source ${target.name} is a ${target.kind} source; migrations load into PostgreSQL sources only`);
+  if (target.kind !== 'postgres') throw new JobInputError(`the target data source ${target.name} is a ${target.kind} source; migrations load into PostgreSQL sources only`);
   return target;
 }
 

@@ -3,14 +3,12 @@ import { CAN, principalOf } from '../../http/access.ts';
 import type { Routes } from '../../http/server.ts';
 import { createMigrationBody } from './definition.ts';
 import { MIGRATION_STATUSES, type Actor, type MigrationService } from './service.ts';
+import { pageQuery } from '../../http/paging.ts';
 
 // Any text: an id that is not a UUID names no migration (404), like an unknown one.
 const idParams = z.strictObject({ id: z.string().min(1).max(100) });
 
-const page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
-});
+const page = pageQuery();
 
 const actorOf = (request: Parameters<typeof principalOf>[0]): Actor => ({ principal: principalOf(request), ip: request.ip });
 

@@ -4,9 +4,9 @@ import type { AppContext } from '../../context.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
-import { isLeaseLost, LeaseLostError } from '../extraction/archive-writer.ts';
+import { isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
 import { encodeRow } from '../extraction/copy-text.ts';
-import { classify, ExtractionInputError, HandedBackError, isExtractionInputError, isHandedBack } from '../extraction/errors.ts';
+import { classify, JobInputError, HandedBackError, isJobInputError, isHandedBack } from '../../jobs/attempts.ts';
 import type { ExtractionReader } from '../extraction/readers/reader.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import { createBatchChecks } from './batch-checks.ts';
@@ -51,7 +51,7 @@ export interface Verification {
 
 /** Errors retrying cannot fix: the job fails at once with their message. */
 function permanent(e: unknown): unknown {
-  if (isDefinitionError(e)) return new ExtractionInputError(`the migration no longer fits its source or target: ${e.message}`, { cause: e });
+  if (isDefinitionError(e)) return new JobInputError(`the migration no longer fits its source or target: ${e.message}`, { cause: e });
   return classify(e);
 }
 
@@ -244,7 +244,7 @@ export function createMigrationRunner(ctx: AppContext, sources: SourcesModule, m
       if (isHandedBack(error)) throw error;
       const message = (error as Error).message;
       const failedStage: Stage = stage === 'verifying' ? 'unverified' : 'stream_failed';
-      if (isExtractionInputError(error) || run.attempt >= RETRY_LIMIT) {
+      if (isJobInputError(error) || run.attempt >= RETRY_LIMIT) {
         await finish('failed', message, phasesOf(failedStage, counts));
         metrics.runs.inc({ outcome: 'failed' });
         metrics.duration.observe({ outcome: 'failed' }, elapsed());
@@ -290,7 +290,7 @@ export function createMigrationRunner(ctx: AppContext, sources: SourcesModule, m
     } catch (e) {
       const error = permanent(e);
       const message = (error as Error).message;
-      if (isExtractionInputError(error) || run.attempt >= RETRY_LIMIT) {
+      if (isJobInputError(error) || run.attempt >= RETRY_LIMIT) {
         await finish('failed', `rollback failed: ${message}`, { status: 'failed', error: message }, null);
         metrics.runs.inc({ outcome: 'rollback_failed' });
         metrics.duration.observe({ outcome: 'rollback_failed' }, elapsed());

@@ -6,7 +6,7 @@ import type { Principal } from '../../http/access.ts';
 import { conflict, isHttpError, notFound, unprocessable } from '../../http/errors.ts';
 import { admit } from '../../jobs/admission.ts';
 import type { AuditModule } from '../audit/index.ts';
-import { classify, isExtractionInputError } from '../extraction/errors.ts';
+import { classify, isJobInputError } from '../../jobs/attempts.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import { sourceClientConfig } from '../sources/postgres-connection.ts';
 import type { MigrationDefinition } from './definition.ts';
@@ -103,7 +103,7 @@ export interface Actor {
 /** A source that cannot be read as defined: 422 with the reason. */
 function sourceProblem(e: unknown): Error {
   const error = classify(e);
-  if (isExtractionInputError(error)) return unprocessable(`source: ${error.message}`);
+  if (isJobInputError(error)) return unprocessable(`source: ${error.message}`);
   return unprocessable(`source: cannot read it now: ${(error as Error).message}`);
 }
 
@@ -166,7 +166,7 @@ export function createMigrationService(ctx: AppContext, deps: { sources: Sources
     } catch (e) {
       if (isDefinitionError(e)) throw unprocessable(e.message, { path: e.path });
       const error = classify(e);
-      if (isExtractionInputError(error)) throw unprocessable(`target: ${error.message}`);
+      if (isJobInputError(error)) throw unprocessable(`target: ${error.message}`);
       throw e;
     } finally {
       await client.end().catch(() => undefined);

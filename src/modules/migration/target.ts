@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { sqlFiles } from '../../data/sql.ts';
-import { LeaseLostError } from '../extraction/archive-writer.ts';
+import { LeaseLostError } from '../../jobs/attempts.ts';
 import type { ResolvedSource } from '../sources/kinds.ts';
 import { sourceClientConfig } from '../sources/postgres-connection.ts';
 import { DefinitionError } from './errors.ts';

@@ -10,6 +10,7 @@ import { ruleDefinition } from './rule-spec.ts';
 import type { RulesService } from './rules-service.ts';
 import type { SchedulesService } from './schedules-service.ts';
 import { SCORE_FORMULA } from './scoring.ts';
+import { pageQuery } from '../../http/paging.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -23,10 +24,7 @@ const idParams = z.strictObject({ id: z.string().max(100) });
 const datasetParams = z.strictObject({ datasetId: z.string().max(100) });
 const datasetId = z.uuid({ message: 'must be an archived dataset id (a UUID)' });
 
-const page = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-});
+const page = pageQuery();
 
 const createRuleBody = z.strictObject({
   datasetId,

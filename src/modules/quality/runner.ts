@@ -6,7 +6,7 @@ import { sqlFiles } from '../../data/sql.ts';
 import { isHttpError } from '../../http/errors.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
-import { isLeaseLost, LeaseLostError } from '../extraction/archive-writer.ts';
+import { classify, isJobInputError, isLeaseLost, JobInputError, LeaseLostError } from '../../jobs/attempts.ts';
 import type { ChecksService, QualityJobData } from './checks-service.ts';
 import { findDataset } from './datasets.ts';
 import { issueDetail } from './issue-detail.ts';
@@ -37,21 +37,6 @@ interface ClaimedCheck {
   has_profile: boolean;
   /** Rules an earlier attempt already recorded. */
   done: string[];
-}
-
-/** The check cannot run as defined (its dataset or a referenced one is gone): retrying cannot help. */
-class CheckInputError extends Error {
-  readonly isCheckInputError = true;
-}
-
-// SQLSTATE classes that describe the statement or the data, not the connection: 0A feature not
-// supported, 22 data exception, 3F missing schema, 42 syntax, missing table or operator.
-const PERMANENT_SQLSTATE = /^(0A|22|3F|42)/;
-
-function isPermanent(e: unknown): boolean {
-  if (e instanceof CheckInputError) return true;
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && PERMANENT_SQLSTATE.test(code);
 }
 
 async function lockOwnCheck(client: pg.PoolClient, id: string, leaseId: string): Promise<void> {
@@ -116,7 +101,7 @@ export function createQualityRunner(ctx: AppContext, checks: ChecksService, metr
     let target: DatasetRef | undefined;
     if (definition.kind === 'references') {
       target = (await findDataset(ctx.db.write, definition.datasetId)) ?? undefined;
-      if (!target) throw new CheckInputError(`rule "${rule.name}" references dataset ${definition.datasetId}, which no longer exists`);
+      if (!target) throw new JobInputError(`rule "${rule.name}" references dataset ${definition.datasetId}, which no longer exists`);
     }
     const plan = compileRule(definition, dataset, (n) => client.escapeIdentifier(n), target);
     const { rows } = await client.query<Record<string, unknown>>(plan.measure, plan.params);
@@ -142,7 +127,7 @@ export function createQualityRunner(ctx: AppContext, checks: ChecksService, metr
     let session: ScanSession | undefined;
     try {
       const dataset = await findDataset(ctx.db.write, check.dataset_id);
-      if (!dataset) throw new CheckInputError(`dataset ${check.dataset_id} no longer exists`);
+      if (!dataset) throw new JobInputError(`dataset ${check.dataset_id} no longer exists`);
       session = await openScanSession(ctx.db.analytics, run.signal);
       const { rows: counted } = await session.client.query<{ n: string }>(
         `SELECT count(*) AS n FROM archive.${session.client.escapeIdentifier(dataset.table)}`,
@@ -188,7 +173,7 @@ export function createQualityRunner(ctx: AppContext, checks: ChecksService, metr
         log.info(fields, 'decision: handed back at shutdown; the next attempt continues after the last recorded rule');
         throw e;
       }
-      if (isPermanent(e) || run.attempt >= RETRY_LIMIT) {
+      if (isJobInputError(classify(e)) || run.attempt >= RETRY_LIMIT) {
         await finish('failed', message);
         log.warn({ ...fields, error: message }, 'decision: failed; retrying cannot help');
         return;

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import type { CsvSettings } from '../../sources/kinds.ts';
 import { encodeRow } from '../copy-text.ts';
-import { ExtractionInputError } from '../errors.ts';
+import { JobInputError } from '../../../jobs/attempts.ts';
 import { savedFingerprint } from '../fingerprint.ts';
 import type { ArchiveColumn, ExtractionReader, ResumeState, Segment } from './reader.ts';
 
@@ -47,11 +47,11 @@ export async function* segmentsOf(
 
 function checkColumnNames(names: string[], where: string): void {
   names.forEach((name, i) => {
-    if (name.length === 0) throw new ExtractionInputError(`${where}: column ${i + 1} has no name`);
-    if (Buffer.byteLength(name) > 63) throw new ExtractionInputError(`${where}: column name "${name.slice(0, 20)}..." is longer than 63 bytes`);
+    if (name.length === 0) throw new JobInputError(`${where}: column ${i + 1} has no name`);
+    if (Buffer.byteLength(name) > 63) throw new JobInputError(`${where}: column name "${name.slice(0, 20)}..." is longer than 63 bytes`);
   });
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate !== undefined) throw new ExtractionInputError(`${where}: column "${duplicate}" appears twice`);
+  if (duplicate !== undefined) throw new JobInputError(`${where}: column "${duplicate}" appears twice`);
 }
 
 function csvParser(path: string, settings: CsvSettings) {
@@ -70,9 +70,9 @@ export async function openCsvReader(path: string, settings: CsvSettings): Promis
       break;
     }
     parser.destroy();
-    if (!names) throw new ExtractionInputError('the CSV file is empty: it has no header line');
+    if (!names) throw new JobInputError('the CSV file is empty: it has no header line');
   }
-  if (!names) throw new ExtractionInputError('the CSV source has no header: set `columns` on the source');
+  if (!names) throw new JobInputError('the CSV source has no header: set `columns` on the source');
   checkColumnNames(names, 'CSV header');
   const columns: ArchiveColumn[] = names.map((name) => ({ name, type: 'text', sourceType: 'text' }));
   const bytes = (await stat(path)).size;
@@ -86,7 +86,7 @@ export async function openCsvReader(path: string, settings: CsvSettings): Promis
         yield { copy: encodeRow(row), values: row };
       }
     } catch (e) {
-      throw new ExtractionInputError(`the CSV file is malformed near record ${line + 1}: ${(e as Error).message}`, { cause: e });
+      throw new JobInputError(`the CSV file is malformed near record ${line + 1}: ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -107,10 +107,10 @@ export async function openNdjsonReader(path: string): Promise<ExtractionReader> 
       try {
         value = JSON.parse(line);
       } catch (e) {
-        throw new ExtractionInputError(`line ${n} of the NDJSON file is not valid JSON: ${(e as Error).message}`);
+        throw new JobInputError(`line ${n} of the NDJSON file is not valid JSON: ${(e as Error).message}`);
       }
       // jsonb cannot hold NUL characters; say so instead of failing inside COPY.
-      if (line.includes('\\u0000')) throw new ExtractionInputError(`line ${n} contains a \\u0000 character, which PostgreSQL jsonb cannot store`);
+      if (line.includes('\\u0000')) throw new JobInputError(`line ${n} contains a \\u0000 character, which PostgreSQL jsonb cannot store`);
       yield { copy: encodeRow([line]), values: [value] };
     }
   }

@@ -3,7 +3,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { sourceClientConfig } from '../../sources/postgres-connection.ts';
 import type { PostgresSettings, SourceSecret } from '../../sources/kinds.ts';
 import { completeRows, countRows, decodeRow, lastLine } from '../copy-text.ts';
-import { ExtractionInputError } from '../errors.ts';
+import { JobInputError } from '../../../jobs/attempts.ts';
 import type { ExtractionSpec } from '../spec.ts';
 import type { ArchiveColumn, ExtractionReader, ResumeState, Segment } from './reader.ts';
 
@@ -39,7 +39,7 @@ async function describe(client: pg.Client, from: string): Promise<ArchiveColumn[
   const probe = await client.query({ text: `SELECT * FROM ${from} LIMIT 0` });
   const names = probe.fields.map((f) => f.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new ExtractionInputError(`the source returns column "${duplicate}" twice; alias the columns so names are unique`);
+  if (duplicate) throw new JobInputError(`the source returns column "${duplicate}" twice; alias the columns so names are unique`);
   // hashable: a default hash operator class exists for the type (for arrays: for the element type).
   const { rows } = await client.query<{ type: string; builtin: boolean; hashable: boolean }>(
     `SELECT format_type(f.oid, nullif(f.mod, -1)) AS type, n.nspname = 'pg_catalog' AS builtin,
@@ -95,14 +95,14 @@ export async function openPostgresReader(
         .map((p) => client.escapeIdentifier(p))
         .join('.');
       const { rows } = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid::text AS oid', [from]);
-      if (!rows[0]?.oid) throw new ExtractionInputError(`table ${spec.table} does not exist on the source (or is not visible to its user)`);
+      if (!rows[0]?.oid) throw new JobInputError(`table ${spec.table} does not exist on the source (or is not visible to its user)`);
       if (keyNames.length === 0) keyNames = await primaryKey(client, from);
       const est = await client.query<{ n: number }>('SELECT reltuples::bigint AS n FROM pg_class WHERE oid = $1::regclass', [from]);
       estimatedRows = est.rows[0] && est.rows[0].n >= 0 ? Number(est.rows[0].n) : undefined;
     } else if (spec.query) {
       from = `(${spec.query}) AS source_query`;
     } else {
-      throw new ExtractionInputError('a PostgreSQL extraction needs `table` or `query`');
+      throw new JobInputError('a PostgreSQL extraction needs `table` or `query`');
     }
 
     const columns = await describe(client, from);
@@ -110,7 +110,7 @@ export async function openPostgresReader(
     const method: SqlFingerprint = version >= 140_000 ? 'sql-record-hash' : 'sql-text-hash';
     const keys: KeyColumn[] = keyNames.map((name) => {
       const index = columns.findIndex((c) => c.name === name);
-      if (index === -1) throw new ExtractionInputError(`key column "${name}" is not among the source's columns (${columns.map((c) => c.name).join(', ')})`);
+      if (index === -1) throw new JobInputError(`key column "${name}" is not among the source's columns (${columns.map((c) => c.name).join(', ')})`);
       return { index, name, sourceType: columns[index]!.sourceType };
     });
 
@@ -119,7 +119,7 @@ export async function openPostgresReader(
       return keys.map((k) => {
         const v = fields[k.index];
         if (v === null || v === undefined) {
-          throw new ExtractionInputError(`key column "${k.name}" holds NULL; choose unique, non-null keyColumns`);
+          throw new JobInputError(`key column "${k.name}" holds NULL; choose unique, non-null keyColumns`);
         }
         return v;
       });
