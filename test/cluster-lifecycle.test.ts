@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
 import { isAlive } from '../src/ops/cluster/processes.ts';
 import { runLoad } from '../src/ops/load.ts';
 import { waitFor } from './support/wait.ts';
@@ -14,16 +15,8 @@ import { waitFor } from './support/wait.ts';
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-interface Member {
-  name: string;
-  kind: string;
-  zone: string;
-  port: number;
-  pid: number | null;
-  running: boolean;
-  healthy: boolean;
-  role: string | null;
-}
+/** A member as `jivs cluster --json` reports it. */
+type Member = MemberStatus;
 
 /** Runs `jivs cluster <args> --json` and returns its result event (or throws with its output). */
 async function jivs(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result?: any; error?: string; lines: any[] }> {

@@ -8,20 +8,11 @@ import pg from 'pg';
 import { fingerprintSql } from '../src/modules/extraction/readers/postgres-reader.ts';
 import { TEST_ADMIN_PASSWORD } from './support/app.ts';
 import { createDatabase } from './support/databases.ts';
-import { startServiceProcess, type ServiceProcess } from './support/service-process.ts';
+import { caller, startServiceProcess, type ServiceProcess } from './support/service-process.ts';
 import { createSlowSource } from './support/source-fixtures.ts';
 import { waitFor } from './support/wait.ts';
 
 const ROWS = 100_000;
-
-async function api(base: string, method: string, url: string, token?: string, body?: unknown) {
-  const res = await fetch(base + url, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
 
 const ITEM_COLUMNS = [
   { name: 'id', type: 'bigint', sourceType: 'bigint', hashable: true },
@@ -71,12 +62,12 @@ describe('an extraction whose worker process is killed with SIGKILL', () => {
   it('resumes in a new process with every row archived exactly once', async () => {
     const first = await startServiceProcess(env);
     processes.push(first);
-    const login = await api(first.url, 'POST', '/api/v1/auth/login', undefined, { username: 'admin', password: TEST_ADMIN_PASSWORD });
+    const login = await caller(first.url)('POST', '/api/v1/auth/login', { username: 'admin', password: TEST_ADMIN_PASSWORD });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     const token = login.body.accessToken as string;
-    const src = await api(first.url, 'POST', '/api/v1/sources', token, { name: 'slow', kind: 'postgres', dsn: source.dsn });
+    const src = await caller(first.url, token)('POST', '/api/v1/sources', { name: 'slow', kind: 'postgres', dsn: source.dsn });
     assert.equal(src.status, 201, JSON.stringify(src.body));
-    const created = await api(first.url, 'POST', '/api/v1/extractions', token, {
+    const created = await caller(first.url, token)('POST', '/api/v1/extractions', {
       name: 'killed mid-way',
       sourceId: src.body.id,
       query: source.query,
@@ -88,7 +79,7 @@ describe('an extraction whose worker process is killed with SIGKILL', () => {
 
     // Kill the worker once some checkpoints have committed but well before the end.
     const before = await waitFor('the first checkpoints', async () => {
-      const res = await api(first.url, 'GET', `/api/v1/extractions/${id}`, token);
+      const res = await caller(first.url, token)('GET', `/api/v1/extractions/${id}`);
       const records = res.body.progress.records as number;
       return records >= 10_000 ? records : undefined;
     }, 120_000, 20);
@@ -99,7 +90,7 @@ describe('an extraction whose worker process is killed with SIGKILL', () => {
     const second = await startServiceProcess(env);
     processes.push(second);
     const done = await waitFor('the resumed extraction to finish', async () => {
-      const res = await api(second.url, 'GET', `/api/v1/extractions/${id}`, token);
+      const res = await caller(second.url, token)('GET', `/api/v1/extractions/${id}`);
       return ['completed', 'failed'].includes(res.body.status as string) ? res.body : undefined;
     }, 180_000, 250);
     assert.equal(done.status, 'completed', String(done.error));

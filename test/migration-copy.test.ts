@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { CopyIn, isRowError } from '../src/modules/migration/copy-in.ts';
+import { CopyIn, isRowError } from '../src/data/copy-in.ts';
 import { createDatabase } from './support/databases.ts';
 
 describe('COPY into a table that refuses the rows', () => {

@@ -6,23 +6,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TEST_ADMIN_PASSWORD } from './support/app.ts';
 import { createDatabase } from './support/databases.ts';
-import { sql, tableRows, waitForMigration, type Call } from './support/migrations.ts';
-import { startServiceProcess, type ServiceProcess } from './support/service-process.ts';
+import { sql, tableRows, waitForMigration } from './support/migrations.ts';
+import { caller, startServiceProcess, type ServiceProcess } from './support/service-process.ts';
 import { createSlowSource } from './support/source-fixtures.ts';
 import { waitFor } from './support/wait.ts';
 
 const ROWS = 60_000;
-
-function caller(base: string, token?: string): Call {
-  return async (method, url, body) => {
-    const res = await fetch(base + url, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-}
 
 describe('a migration whose worker process is killed with SIGKILL', () => {
   let platform: Awaited<ReturnType<typeof createDatabase>>;

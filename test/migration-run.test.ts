@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestApp } from './support/app.ts';
-import { sql, startMigrationSetup, tableRows, waitForMigration, type Call, type MigrationSetup } from './support/migrations.ts';
+import { sql, startMigrationSetup, tableRows, waitForMigration, type MigrationSetup } from './support/migrations.ts';
+import type { Call } from './support/service-process.ts';
 
 const N = 400;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');

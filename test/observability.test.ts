@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../src/observability/logger.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
+import { captureLogs } from './support/logs.ts';
 
 describe('health, metrics and logs', () => {
   let t: TestApp;
-  const lines: string[] = [];
+  const { log, lines } = captureLogs();
 
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    t = await startTestApp({}, { log: createLogger('info', sink) });
+    t = await startTestApp({}, { log });
   });
   after(async () => t?.close());
 
@@ -87,16 +80,10 @@ describe('health, metrics and logs', () => {
 
 describe('database pool metrics and leak detection', () => {
   let t: TestApp;
-  const lines: string[] = [];
+  const { log, lines } = captureLogs();
 
   before(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    });
-    t = await startTestApp({ 'database.pools.write.leakDetectionMs': 200 }, { log: createLogger('info', sink) });
+    t = await startTestApp({ 'database.pools.write.leakDetectionMs': 200 }, { log });
   });
   after(async () => t?.close());
 

@@ -32,5 +32,3 @@ export const unprocessable = (message: string, details?: unknown) =>
   new HttpError(422, 'unprocessable', message, details);
 export const tooManyRequests = (message: string, retryAfterSeconds: number, code = 'rate_limited') =>
   new HttpError(429, code, message, { retryAfterSeconds }, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
-export const serviceUnavailable = (message: string, retryAfterSeconds = 5) =>
-  new HttpError(503, 'unavailable', message, undefined, { 'retry-after': String(retryAfterSeconds) });

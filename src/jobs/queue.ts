@@ -90,11 +90,6 @@ export class JobQueue {
     await this.#boss.unschedule(workload, key);
   }
 
-  /** Cancels a job that has not started yet; a running one is stopped by its handler. */
-  async cancel(workload: WorkloadName, id: string): Promise<void> {
-    await this.#boss.cancel(workload, id);
-  }
-
   /** Runs `handler` for jobs of `workload`, `core` at a time on this instance. */
   async work<T extends object>(workload: WorkloadName, handler: JobHandler<T>): Promise<void> {
     const pool = this.#config.pools[workload];

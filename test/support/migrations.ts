@@ -3,9 +3,9 @@ import { startTestApp, type TestApp } from './app.ts';
 import { createDatabase } from './databases.ts';
 import { createSource } from './extractions.ts';
 import { waitFor } from './wait.ts';
+import type { Call } from './service-process.ts';
 
 /** A JSON API call against a base URL: the shape both in-process and service-process tests use. */
-export type Call = (method: string, url: string, body?: unknown) => Promise<{ status: number; body: any }>;
 
 export const FINAL_MIGRATION_STATES = ['completed', 'failed', 'rolled_back'];
 

@@ -43,3 +43,19 @@ export async function startServiceProcess(env: Record<string, string>): Promise<
   });
   return { child, url, exited, output: () => output };
 }
+
+/** A JSON request to a running service: the answer's status and parsed body. */
+export type Call = (method: string, url: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/** A JSON client of the service at `base`, sending `token` as the bearer when given. */
+export function caller(base: string, token?: string): Call {
+  return async (method, url, body) => {
+    const res = await fetch(base + url, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}

@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { CopyIn } from '../../data/copy-in.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import { isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
 import type { ArchiveColumn, ResumeState, Segment } from './readers/reader.ts';
@@ -53,7 +51,7 @@ export async function writeSegments(
   const progress: CheckpointProgress = { ...options.start };
   const target = `archive.${client.escapeIdentifier(options.table)}`;
   let first = true;
-  let copy: ReturnType<typeof copyFrom> | undefined;
+  let copy: CopyIn | undefined;
   let chunkRows = 0;
   let chunkBytes = 0;
   let chunkStarted = 0;
@@ -65,7 +63,7 @@ export async function writeSegments(
     await client.query('SET LOCAL statement_timeout = 0');
     if (first && options.restart) await client.query(`TRUNCATE ${target}`);
     first = false;
-    copy = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+    copy = new CopyIn(client, `COPY ${target} FROM STDIN`);
     chunkRows = 0;
     chunkBytes = 0;
     chunkStarted = Date.now();
@@ -74,8 +72,8 @@ export async function writeSegments(
   const commit = async (): Promise<boolean> => {
     const stream = copy!;
     copy = undefined;
-    stream.end();
-    await finished(stream);
+    const refused = await stream.finish();
+    if (refused) throw refused;
     const next = { rows: progress.rows + chunkRows, bytes: progress.bytes + chunkBytes, resume: pendingResume };
     const { rows } = await client.query<{ cancel_requested: boolean }>(SQL.checkpoint, [
       options.jobId,
@@ -94,7 +92,7 @@ export async function writeSegments(
   try {
     for await (const segment of segments) {
       if (!copy) await open();
-      if (!copy!.write(segment.data)) await once(copy!, 'drain');
+      await copy!.write(segment.data);
       chunkRows += segment.rows;
       chunkBytes += segment.data.length;
       pendingResume = segment.resume;
@@ -111,7 +109,7 @@ export async function writeSegments(
     }
     return { progress, cancelled: false, interrupted: false };
   } catch (e) {
-    if (copy) copy.destroy();
+    if (copy) await copy.abort();
     await client.query('ROLLBACK').catch(() => undefined);
     // Stopping mid-chunk loses nothing: the rolled-back rows are after the last checkpoint.
     if (options.signal.aborted && !isLeaseLost(e)) return { progress, cancelled: false, interrupted: true };

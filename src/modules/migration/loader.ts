@@ -40,7 +40,7 @@ import { decodeField, decodeRow, encodeField, encodeRow } from '../extraction/co
 import type { ResumeState, Segment } from '../extraction/readers/reader.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import type { BatchChecks, ChunkValues, Rejection } from './batch-checks.ts';
-import { CopyIn, isRowError } from './copy-in.ts';
+import { CopyIn, isRowError } from '../../data/copy-in.ts';
 import { added, noCounts, rejectedTotal, type Counts, type Phase } from './counts.ts';
 import { RowRejected } from './errors.ts';
 import { sourceRowJson, type Plan, type SourceRow } from './plan.ts';

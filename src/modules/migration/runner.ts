@@ -10,7 +10,7 @@ import { classify, JobInputError, HandedBackError, isJobInputError, isHandedBack
 import type { ExtractionReader } from '../extraction/readers/reader.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import { createBatchChecks } from './batch-checks.ts';
-import { CopyIn } from './copy-in.ts';
+import { CopyIn } from '../../data/copy-in.ts';
 import type { MigrationDefinition } from './definition.ts';
 import { isDefinitionError } from './errors.ts';
 import { noCounts, rejectedTotal, type Counts } from './counts.ts';

@@ -11,7 +11,7 @@ import type { ClusterContext, Engine, Probe } from './engine.ts';
 import { appEngine } from './engines/app.ts';
 import { etcdEngine } from './engines/etcd.ts';
 import { haproxyEngine } from './engines/haproxy.ts';
-import { getJson } from './engines/http-probe.ts';
+import { getJson } from './engines/probes.ts';
 import { patroniEngine } from './engines/patroni.ts';
 import { pgbouncerEngine } from './engines/pgbouncer.ts';
 import { redisEngine } from './engines/redis.ts';
@@ -296,4 +296,3 @@ export async function clusterLogs(config: Config, member: string | undefined, li
   return out;
 }
 
-export const clusterDir = async (config: Config) => (await context(config)).dir;

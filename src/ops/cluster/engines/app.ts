@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
-import { getJson, probeOrDown } from './http-probe.ts';
+import { getJson, probeOrDown } from './probes.ts';
 
 const LAUNCHER = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'jivs.js');
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Engine } from '../engine.ts';
-import { getJson, probeOrDown } from './http-probe.ts';
+import { getJson, probeOrDown } from './probes.ts';
 
 /** etcd x3: the DCS Patroni keeps its leader key in. */
 export const etcdEngine: Engine = {

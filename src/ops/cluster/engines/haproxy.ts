@@ -1,25 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
-import { getJson, probeOrDown } from './http-probe.ts';
-
-/** Resolves when a TCP connection to the port succeeds. */
-export function tcpProbe(port: number, timeoutMs = 1000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      reject(new Error(`port ${port}: no answer within ${timeoutMs} ms`));
-    });
-    socket.once('error', (e) => reject(e));
-  });
-}
+import { getJson, probeOrDown } from './probes.ts';
 
 function haproxyConfig(member: Member, cluster: ClusterContext): string {
   const { postgres, app } = cluster.topology;

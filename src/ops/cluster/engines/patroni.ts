@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member, PostgresNode } from '../topology.ts';
-import { getJson, probeOrDown } from './http-probe.ts';
+import { getJson, probeOrDown } from './probes.ts';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 

@@ -2,8 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
-import { tcpProbe } from './haproxy.ts';
-import { probeOrDown } from './http-probe.ts';
+import { probeOrDown, tcpProbe } from './probes.ts';
 
 /** The zone's HAProxy, which this PgBouncer sends its pools through. */
 const zoneHaproxy = (member: Member, cluster: ClusterContext) =>

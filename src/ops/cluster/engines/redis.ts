@@ -1,9 +1,10 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
-import { probeOrDown } from './http-probe.ts';
+import { probeOrDown } from './probes.ts';
 import { info, withRedis } from './redis-client.ts';
+import { writeOnce } from './write-once.ts';
 
 export const REDIS_MASTER_NAME = 'jivs-redis';
 
@@ -62,12 +63,8 @@ export const redisEngine: Engine = {
   async prepare(member, cluster) {
     await mkdir(member.dir, { recursive: true, mode: 0o700 });
     const file = path.join(member.dir, 'redis.conf');
-    const exists = await access(file).then(
-      () => true,
-      () => false,
-    );
     const [first] = cluster.topology.redis;
-    if (!exists) await writeFile(file, redisConfig(member, cluster, member === first ? undefined : first), { mode: 0o600 });
+    const exists = await writeOnce(file, () => redisConfig(member, cluster, member === first ? undefined : first));
     // A member restarted after a failover must rejoin as a replica of the current master, or it
     // would come back as an empty second master (DESIGN: pitfalls).
     const master = exists ? await currentMasterPort(cluster) : undefined;

@@ -1,10 +1,11 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
-import { probeOrDown } from './http-probe.ts';
+import { probeOrDown } from './probes.ts';
 import { withRedis } from './redis-client.ts';
 import { REDIS_MASTER_NAME } from './redis.ts';
+import { writeOnce } from './write-once.ts';
 
 /** The plan's sentinel.conf (seed 000, 2.3.1): quorum 2 of 3, down-after 5 s, failover-timeout 30 s. */
 function sentinelConfig(member: Member, cluster: ClusterContext): string {
@@ -32,11 +33,7 @@ export const sentinelEngine: Engine = {
   async prepare(member, cluster) {
     await mkdir(member.dir, { recursive: true, mode: 0o700 });
     const file = path.join(member.dir, 'sentinel.conf');
-    const exists = await access(file).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) await writeFile(file, sentinelConfig(member, cluster), { mode: 0o600 });
+    await writeOnce(file, () => sentinelConfig(member, cluster));
     return { command: '/usr/bin/redis-sentinel', args: [file], asEngineUser: true };
   },
   probe: (member) =>
