@@ -2,7 +2,9 @@
 # Installs the engines of the local HA cluster (`jivs cluster`) from Debian's packages.
 # `jivs doctor` prints the same package list for what is missing. Needs root (or sudo).
 set -euo pipefail
-PACKAGES=(postgresql-15 patroni etcd-server etcd-client haproxy pgbouncer redis-server redis-sentinel)
+PACKAGES=(postgresql-15 patroni etcd-server etcd-client haproxy pgbouncer redis-server redis-sentinel
+  prometheus prometheus-alertmanager prometheus-postgres-exporter prometheus-redis-exporter prometheus-node-exporter
+  prometheus-pgbouncer-exporter)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

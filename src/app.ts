@@ -5,9 +5,11 @@ import type { AppContext } from './context.ts';
 import { DatabaseRoles, type RoleDsns } from './data/database-roles.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './data/embedded-postgres.ts';
 import { migrate } from './data/migrate.ts';
-import { connectRedis } from './data/redis.ts';
+import { checkSentinels, connectRedis } from './data/redis.ts';
 import { buildServer, type Server } from './http/server.ts';
+import { purgeExpiredIdempotencyKeys } from './http/idempotency.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { createAlertsModule } from './modules/alerts/index.ts';
 import { createAnalyticsModule } from './modules/analytics/index.ts';
 import { createAuditModule } from './modules/audit/index.ts';
 import { createAuthModule } from './modules/auth/index.ts';
@@ -17,9 +19,10 @@ import { createMigrationModule } from './modules/migration/index.ts';
 import { createQualityModule } from './modules/quality/index.ts';
 import { createSourcesModule } from './modules/sources/index.ts';
 import { databaseIndicator, diskIndicator, healthRoutes, jobsIndicator, redisIndicator } from './observability/health.ts';
-import { createLogger, named, type Logger } from './observability/logger.ts';
+import { countLines, createLogger, named, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { createRedisGuard } from './resilience/redis-breaker.ts';
+import { isPrimaryUnavailable } from './resilience/database-failover.ts';
 import { loadSecrets } from './secrets.ts';
 
 export interface RunningApp {
@@ -86,14 +89,22 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     }
 
     const metrics = createMetrics();
+    countLines(log, (level, logger) => metrics.logMessages.inc({ level, logger }));
     const db = new DatabaseRoles(dsns, config.database, named(log, 'db'), metrics.registry);
     cleanups.push(() => db.end());
     step('applying schema migrations');
-    await migrate(db.write, named(log, 'migrate'));
+    await migrate(db.write, named(log, 'migrate')).catch((error: unknown) => {
+      throw explainPrimaryFailure(error, dsns.write);
+    });
+    await db.start();
 
     const queue = new JobQueue(dsns.write, config.jobs, named(log, 'jobs'), metrics);
     const redisConnections = connectRedis(config.redis, named(log, 'redis'));
-    if (redisConnections) cleanups.push(() => redisConnections.close());
+    if (redisConnections) {
+      cleanups.push(() => redisConnections.close());
+      step('asking the Sentinels for the Redis master');
+      await checkSentinels(redisConnections, config.redis);
+    }
     const redis = createRedisGuard(redisConnections, metrics, named(log, 'redis'));
     const ctx: AppContext = { config, log, db, metrics, secrets, queue, redis, lifecycle: { shuttingDown: false } };
     step('starting the job queue');
@@ -127,6 +138,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         auth.routes,
         sources.routes,
         audit.routes,
+        createAlertsModule(ctx).routes,
         ...workloads.map((w) => w.routes),
       ],
     });
@@ -135,6 +147,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Closing the server must come before stopping the queue and the database.
     cleanups.push(() => server.close());
     for (const workload of workloads) await workload.startWorkers();
+    const purge = setInterval(() => {
+      purgeExpiredIdempotencyKeys(ctx).catch((error: unknown) => log.warn({ error }, 'could not purge expired idempotency keys'));
+    }, 3_600_000).unref();
+    cleanups.push(async () => clearInterval(purge));
 
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : config.http.port;
@@ -158,4 +174,26 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     await cleanup();
     throw e;
   }
+}
+
+/**
+ * The first statement on the primary failing for want of a server, a login or a database is a
+ * wrong DSN far more often than an outage: say which setting, and what is wrong with it.
+ */
+function explainPrimaryFailure(error: unknown, dsn: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  const why =
+    code === '28P01' || code === '28000'
+      ? 'the user or password is refused'
+      : code === '3D000'
+        ? 'the database does not exist'
+        : isPrimaryUnavailable(error)
+          ? 'nothing answered there (within database.failoverBudgetMs)'
+          : undefined;
+  if (!why) return error;
+  const url = new URL(dsn);
+  const where = `${decodeURIComponent(url.username)}@${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  return new Error(`JIVS_DATABASE_WRITE (database.write): cannot use ${where}: ${why} (${(error as Error).message}); fix the DSN or start that server`, {
+    cause: error,
+  });
 }

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { adminDsn, createDatabase, databaseDsn } from './support/databases.ts';
 import { startServiceProcess } from './support/service-process.ts';
 
 /** PID of the embedded PostgreSQL recorded in the data directory, if that process is alive. */
@@ -57,5 +58,42 @@ describe('jivs start in embedded mode', () => {
     second.child.kill('SIGINT');
     assert.equal(await second.exited, 0, second.output());
     assert.equal(await postgresPid(dataDir), undefined);
+  });
+});
+
+describe('jivs start refuses settings that cannot work, naming the setting', () => {
+  const refused = async (env: Record<string, string>, message: RegExp) => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'jivs-refused-'));
+    try {
+      await assert.rejects(startServiceProcess({ JIVS_DATA_DIR: dataDir, ...env }), message);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+
+  it('a write DSN where nothing answers', async () => {
+    await refused(
+      { JIVS_DATABASE_WRITE: 'postgres://jivs:secret@127.0.0.1:9/jivs', JIVS_DATABASE_FAILOVER_BUDGET_MS: '300' },
+      /JIVS_DATABASE_WRITE \(database\.write\): cannot use jivs@127\.0\.0\.1:9\/jivs: nothing answered there/,
+    );
+  });
+
+  it('a write DSN with a wrong password, and one naming a database that does not exist', async () => {
+    const dsn = new URL(adminDsn());
+    dsn.password = 'not-the-password';
+    await refused({ JIVS_DATABASE_WRITE: dsn.toString() }, /JIVS_DATABASE_WRITE \(database\.write\): cannot use .*: the user or password is refused/);
+    await refused({ JIVS_DATABASE_WRITE: databaseDsn('no_such_database') }, /JIVS_DATABASE_WRITE \(database\.write\): cannot use .*\/no_such_database: the database does not exist/);
+  });
+
+  it('Sentinel addresses where no Sentinel answers', async () => {
+    const db = await createDatabase('sentinel');
+    try {
+      await refused(
+        { JIVS_DATABASE_WRITE: db.dsn, JIVS_REDIS_SENTINELS: '127.0.0.1:9,127.0.0.1:11' },
+        /JIVS_REDIS_SENTINELS \(redis\.sentinels\): none of 127\.0\.0\.1:9, 127\.0\.0\.1:11 answered as a Sentinel/,
+      );
+    } finally {
+      await db.drop();
+    }
   });
 });

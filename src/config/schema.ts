@@ -55,6 +55,8 @@ export const configSchema = z.strictObject({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
       /** Seconds a SIGTERM waits for in-flight requests and jobs before handing jobs back. */
       shutdownGraceSeconds: seconds.default(20),
+      /** How long an Idempotency-Key and its stored answer are kept. */
+      idempotencyKeyTtlHours: z.number().int().min(1).max(24 * 30).default(24),
     })
     .prefault({}),
   embedded: z
@@ -73,6 +75,12 @@ export const configSchema = z.strictObject({
       analytics: dsn.optional(),
       /** How long a write waits and retries through a primary failover before it fails. */
       failoverBudgetMs: z.number().int().min(0).default(30_000),
+      /** Reads go to replicas at most this far behind the primary, else to the primary. */
+      replicaLagLimitSeconds: z.number().min(0).default(10),
+      /** How often each instance checks its replicas' roles and lag. */
+      replicaCheckIntervalMs: z.number().int().min(100).default(1000),
+      /** Analytics falls back to a read replica; to the primary only when this is set. */
+      analyticsFallbackToPrimary: z.boolean().default(false),
       pools: z
         .strictObject({
           write: poolSettings(20),
@@ -149,6 +157,16 @@ export const configSchema = z.strictObject({
       listenNotify: z.boolean().default(true),
     })
     .prefault({}),
+  /** The alert inbox: Alertmanager's webhook receivers post here (POST /api/v1/alerts/inbox). */
+  alerts: z
+    .strictObject({
+      /**
+       * Bearer token Alertmanager sends (its `http_config.authorization.credentials`); the same
+       * on every instance. Unset, the inbox refuses every notification with 403.
+       */
+      webhookToken: z.string().min(32, 'must be at least 32 characters').optional(),
+    })
+    .prefault({}),
   /** This instance's place in the topology (labels on metrics, health and logs). */
   instance: z
     .strictObject({
@@ -179,6 +197,8 @@ export const configSchema = z.strictObject({
       replicaLagLimitBytes: z.number().int().min(0).default(10 * 1024 * 1024),
       /** Redis Sentinel's down-after-milliseconds (the plan: 5000). */
       sentinelDownAfterMs: z.number().int().min(100).default(5000),
+      /** How often both Prometheus scrape every target and evaluate the rules (the plan: 15 s). */
+      scrapeIntervalSeconds: z.number().int().min(1).max(300).default(15),
     })
     .refine((c) => c.loopWaitSeconds + 2 * c.retryTimeoutSeconds <= c.ttlSeconds, {
       message: 'Patroni needs loopWaitSeconds + 2 × retryTimeoutSeconds <= ttlSeconds',

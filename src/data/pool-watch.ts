@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 
 interface Held {
@@ -33,6 +33,13 @@ export function poolMetrics(registry: Registry) {
       name: 'db_pool_leaks_total',
       help: 'Connections held longer than the leak-detection limit, per role',
       labelNames: ['role'] as const,
+      registers: [registry],
+    }),
+    queryDuration: new Histogram({
+      name: 'db_query_duration_seconds',
+      help: 'Statements run with pool.query() per role (write, read, analytics), successful or not',
+      labelNames: ['role'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
   };

@@ -48,4 +48,6 @@ export const CAN = {
   readCompliance: ['admin', 'operator', 'auditor'],
   readAudit: ['admin', 'auditor'],
   readAnalytics: ['admin', 'operator', 'analyst', 'auditor'],
+  /** The alert inbox: what Alertmanager delivered. */
+  readAlerts: ['admin', 'operator', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;

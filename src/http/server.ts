@@ -20,9 +20,13 @@ import {
 } from 'fastify-type-provider-zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
+import { CommitInDoubtError, NoAnalyticsNodeError } from '../data/database-roles.ts';
+import { isPrimaryUnavailable } from '../resilience/database-failover.ts';
+import { named } from '../observability/logger.ts';
 import { outcomeOf } from '../observability/metrics.ts';
 import { type Access, type Principal } from './access.ts';
 import { badRequest, forbidden, isHttpError, unauthorized } from './errors.ts';
+import { idempotent, IDEMPOTENT_METHODS } from './idempotency.ts';
 import { createRateLimits } from './rate-limits.ts';
 import { hasControlCharacters } from './text.ts';
 
@@ -44,7 +48,7 @@ export interface ServerParts {
  * and the OpenAPI document at /openapi.json (UI at /docs).
  */
 export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<Server> {
-  const httpLog: FastifyBaseLogger = ctx.log.child({ logger: 'jivs.http' });
+  const httpLog: FastifyBaseLogger = named(ctx.log, 'http');
   const app = Fastify({
     loggerInstance: httpLog,
     bodyLimit: ctx.config.http.bodyLimitBytes,
@@ -58,10 +62,15 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
   app.setSerializerCompiler(serializerCompiler);
 
   // A route without a declared audience would be an accidental hole; refuse to start.
+  // Signed-in changes accept an Idempotency-Key (sign-in itself is not kept: its answer holds tokens).
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (access === undefined && !route.url.startsWith('/docs')) {
       throw new Error(`route ${route.method.toString()} ${route.url} declares no access policy`);
+    }
+    const methods = [route.method].flat();
+    if (access !== 'public' && access !== undefined && methods.some((m) => IDEMPOTENT_METHODS.has(m))) {
+      route.handler = idempotent(ctx, route.handler);
     }
   });
 
@@ -87,7 +96,10 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         version: '0.1.0',
         description:
           'Extract data from source systems into the archive, and run the platform. ' +
-          'Sign in at POST /api/v1/auth/login and send the access token as `Authorization: Bearer <token>`.',
+          'Sign in at POST /api/v1/auth/login and send the access token as `Authorization: Bearer <token>`. ' +
+          'Signed-in POST, PUT, PATCH and DELETE requests accept an `Idempotency-Key` header (1-255 visible ASCII ' +
+          'characters): a request retried with the same key is applied once and answered with the first answer ' +
+          '(header `Idempotent-Replayed: true`); the same key with a different request gets 422. Keys are kept 24 hours.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -172,6 +184,11 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         requestId: request.id,
       });
     }
+    const unavailable = unavailableMessage(error);
+    if (unavailable) {
+      request.log.warn({ error: error.message, request_id: request.id }, 'request failed: database unavailable');
+      return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: unavailable, requestId: request.id });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).send({
@@ -210,6 +227,18 @@ function decodeURIComponentSafe(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** What to tell a client whose request met a database that could not serve it, if it did. */
+function unavailableMessage(error: Error): string | undefined {
+  if (error instanceof CommitInDoubtError) {
+    return 'the database went away while saving this change, so it may or may not have been saved; retry with the same Idempotency-Key to be sure it is applied once';
+  }
+  if (error instanceof NoAnalyticsNodeError) return error.message;
+  if (isPrimaryUnavailable(error)) {
+    return 'the database is unavailable (longer than the failover budget); retry shortly — with the same Idempotency-Key for changes';
+  }
+  return undefined;
 }
 
 /** Messages of Fastify's own 4xx errors, made to say what to do. */

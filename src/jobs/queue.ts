@@ -1,5 +1,6 @@
 import { PgBoss, type Job } from 'pg-boss';
 import type pg from 'pg';
+import { Gauge } from 'prom-client';
 import type { Config, WorkloadName } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -48,6 +49,20 @@ export class JobQueue {
       useListenNotify: config.listenNotify,
     });
     this.#boss.on('error', (error: Error) => log.warn({ error: error.message }, 'job queue error'));
+    const boss = this.#boss;
+    const started = () => this.#started;
+    new Gauge({
+      name: 'bulkhead_queued_jobs',
+      help: 'Jobs waiting for a worker per workload pool, across all instances (from the queue)',
+      labelNames: ['pool'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        if (!started()) return;
+        // A scrape during a failover must still answer; the gauge keeps its last values.
+        const queues = await boss.getQueues(Object.keys(config.pools)).catch(() => []);
+        for (const q of queues) this.set({ pool: q.name }, q.queuedCount);
+      },
+    });
   }
 
   async start(): Promise<void> {

@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
+import { withinMs } from '../resilience/time-limit.ts';
 import type { AppContext } from '../context.ts';
 import type { Routes } from '../http/server.ts';
 
@@ -19,11 +20,6 @@ export interface HealthIndicator {
   ready?(): Promise<boolean>;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref()),
-  ]);
 
 export function databaseIndicator(ctx: AppContext): HealthIndicator {
   let lastUp = Date.now();
@@ -47,18 +43,25 @@ export function databaseIndicator(ctx: AppContext): HealthIndicator {
     },
     async check() {
       const started = performance.now();
+      // The replicas as this instance routes to them (cluster mode); the primary is asked now.
+      const replicas = ctx.db.replicas();
+      const topology = replicas ? { replicas: replicas.reads, analytics: replicas.analytics ?? null } : {};
       try {
-        await withTimeout(ctx.db.write.query('SELECT 1'), 2000, 'the database');
+        const { rows } = await withinMs(
+          ctx.db.write.query<{ node: string | null }>("SELECT current_setting('jivs.node_name', true) AS node"),
+          2000,
+          'the database',
+        );
         return {
           status: 'UP',
           details: {
             database: 'PostgreSQL',
-            validationQuery: 'SELECT 1',
-            responseTimeMs: Math.round(performance.now() - started),
+            primary: { node: rows[0]?.node || null, responseTimeMs: Math.round(performance.now() - started) },
+            ...topology,
           },
         };
       } catch (e) {
-        return { status: 'DOWN', details: { database: 'PostgreSQL', error: (e as Error).message } };
+        return { status: 'DOWN', details: { database: 'PostgreSQL', primary: { error: (e as Error).message }, ...topology } };
       }
     },
   };
@@ -110,21 +113,13 @@ export function redisIndicator(ctx: AppContext): HealthIndicator {
     name: 'redis',
     critical: false,
     async check() {
-      const replication = await ctx.redis.run(async (r) => (await r.info('server')) + (await r.info('replication')));
-      const circuit = ctx.redis.state;
-      if (replication === undefined) return { status: 'DOWN', details: { cache: 'Redis', circuit, fallback: 'PostgreSQL and in-process limits' } };
-      const field = (name: string) => new RegExp(`^${name}:(.*)$`, 'm').exec(replication)?.[1]?.trim();
-      return {
-        status: 'UP',
-        details: {
-          cache: 'Redis',
-          masterPort: Number(field('tcp_port')),
-          role: field('role'),
-          replicas: Number(field('connected_slaves') ?? 0),
-          sentinels: ctx.config.redis.sentinels.length,
-          circuit,
-        },
-      };
+      const [ping, sentinels] = await Promise.all([
+        ctx.redis.run((r) => r.ping()),
+        ctx.redis.connections!.sentinelView().catch((e: unknown) => ({ error: (e as Error).message })),
+      ]);
+      const details = { cache: 'Redis', circuit: ctx.redis.state, ...sentinels, configuredSentinels: ctx.config.redis.sentinels.length };
+      if (ping !== 'PONG') return { status: 'DOWN', details: { ...details, fallback: 'PostgreSQL and in-process limits' } };
+      return { status: 'UP', details };
     },
   };
 }

@@ -19,7 +19,9 @@ export function createLogger(level: LoggerOptions['level'] = 'info', destination
       log: (record) => maskValue(record) as Record<string, unknown>,
     },
     hooks: {
-      logMethod(args, method) {
+      logMethod(args, method, level) {
+        const self = this as unknown as Record<symbol, unknown>;
+        (self[LINE_COUNTER] as LineCounter | undefined)?.(this.levels.labels[level]?.toUpperCase() ?? String(level), (self[LOGGER_NAME] as string | undefined) ?? 'jivs');
         method.apply(
           this,
           args.map((a) => (typeof a === 'string' ? maskText(a) : a)) as Parameters<typeof method>,
@@ -31,4 +33,22 @@ export function createLogger(level: LoggerOptions['level'] = 'info', destination
 }
 
 /** A child logger named like the plan's `logger` field, e.g. `jivs.extraction`. */
-export const named = (parent: Logger, name: string): Logger => parent.child({ logger: `jivs.${name}` });
+/** Called for every line a logger (or any of its children) writes: the `log_messages_total` metric. */
+export type LineCounter = (level: string, logger: string) => void;
+
+// Properties on the logger object: pino makes children with Object.create(parent), so every
+// child, grandchild and Fastify request logger sees them through its prototype chain.
+const LINE_COUNTER = Symbol('jivs.lineCounter');
+const LOGGER_NAME = Symbol('jivs.loggerName');
+
+/** Counts every line `logger` and its children write from now on. */
+export function countLines(logger: Logger, counter: LineCounter): void {
+  (logger as unknown as Record<symbol, unknown>)[LINE_COUNTER] = counter;
+}
+
+/** A child logger with the plan's `logger` field, e.g. `jivs.extraction`. */
+export const named = (parent: Logger, name: string): Logger => {
+  const child = parent.child({ logger: `jivs.${name}` });
+  (child as unknown as Record<symbol, unknown>)[LOGGER_NAME] = `jivs.${name}`;
+  return child;
+};

@@ -53,6 +53,29 @@ export function createMetrics() {
       labelNames: ['pool'] as const,
       registers: [registry],
     }),
+    logMessages: new Counter({
+      name: 'log_messages_total',
+      help: 'Log lines written, by level and logger',
+      labelNames: ['level', 'logger'] as const,
+      registers: [registry],
+    }),
+    authLogins: new Counter({
+      name: 'auth_logins_total',
+      help: 'Sign-in attempts by outcome (success, failure)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: 'cache_requests_total',
+      help: 'Redis cache lookups by cache and result: hit, miss (answered by PostgreSQL), bypass (Redis not asked: circuit open, down, or distrusted after a master switch)',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    idempotentReplays: new Counter({
+      name: 'idempotent_replays_total',
+      help: 'Requests answered from a stored Idempotency-Key answer instead of being run again',
+      registers: [registry],
+    }),
     rateLimited: new Counter({
       name: 'rate_limit_rejected_total',
       help: 'Requests refused by a rate limit',

@@ -10,6 +10,12 @@ export const ENGINE_PACKAGES: ReadonlyArray<{ pkg: string; binary: string }> = [
   { pkg: 'pgbouncer', binary: '/usr/sbin/pgbouncer' },
   { pkg: 'redis-server', binary: '/usr/bin/redis-server' },
   { pkg: 'redis-sentinel', binary: '/usr/bin/redis-sentinel' },
+  { pkg: 'prometheus', binary: '/usr/bin/promtool' },
+  { pkg: 'prometheus-alertmanager', binary: '/usr/bin/prometheus-alertmanager' },
+  { pkg: 'prometheus-postgres-exporter', binary: '/usr/bin/prometheus-postgres-exporter' },
+  { pkg: 'prometheus-redis-exporter', binary: '/usr/bin/prometheus-redis-exporter' },
+  { pkg: 'prometheus-node-exporter', binary: '/usr/bin/prometheus-node-exporter' },
+  { pkg: 'prometheus-pgbouncer-exporter', binary: '/usr/bin/prometheus-pgbouncer-exporter' },
 ];
 
 export interface EngineCheck {

@@ -48,7 +48,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     try {
       const res = await fetch(base + path, {
         method,
-        headers: { authorization: `Bearer ${options.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        // Every write carries an Idempotency-Key, as a careful client's would: the front end may
+        // re-send a request whose instance died mid-way, and it must then be applied once.
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(body ? { 'content-type': 'application/json', 'idempotency-key': randomUUID() } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(timeoutMs),
       });

@@ -32,6 +32,18 @@ export function createRedisGuard(redis: RedisConnections | undefined, metrics: M
     registers: [metrics.registry],
   });
   state.set({ dependency: 'redis' }, 0);
+  new Gauge({
+    name: 'cache_evictions_total',
+    help: 'Keys Redis evicted under maxmemory (allkeys-lru) since the master started, from its INFO',
+    labelNames: ['cache'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      // Not through the breaker: a scrape must not count as a Redis failure or success.
+      const info = await redis?.master.info('stats').catch(() => undefined);
+      const evicted = info ? /^evicted_keys:(\d+)/m.exec(info)?.[1] : undefined;
+      if (evicted !== undefined) this.set({ cache: 'redis' }, Number(evicted));
+    },
+  });
   breaker.onStateChange((to) => {
     state.set({ dependency: 'redis' }, STATE_VALUE[to]);
     transitions.inc({ dependency: 'redis', to: CircuitState[to].toLowerCase() });

@@ -3,6 +3,7 @@ import type { Principal } from '../../http/access.ts';
 import type { Routes } from '../../http/server.ts';
 import { authRoutes } from './auth-routes.ts';
 import { ensureAdmin } from './bootstrap-admin.ts';
+import { sessionMetrics } from './metrics.ts';
 import { createSessions } from './sessions.ts';
 import { userRoutes } from './user-routes.ts';
 import { createUsers } from './users.ts';
@@ -18,6 +19,7 @@ export interface AuthModule {
 export function createAuthModule(ctx: AppContext): AuthModule {
   const sessions = createSessions(ctx);
   const users = createUsers(ctx);
+  sessionMetrics(ctx);
   return {
     routes: async (app) => {
       await app.register(authRoutes(sessions, users));

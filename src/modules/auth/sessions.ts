@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { AppContext } from '../../context.ts';
-import type { Principal, Role } from '../../http/access.ts';
+import type { Principal } from '../../http/access.ts';
 import { conflict, forbidden, unauthorized, unprocessable } from '../../http/errors.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import { named } from '../../observability/logger.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
+import { createTokenCache, type TokenFacts } from './token-cache.ts';
 import { createAccessTokens, hashRefreshToken, newRefreshToken, type TokenSubject } from './tokens.ts';
 
 /** What a successful sign-in, refresh or password change returns. */
@@ -56,6 +57,7 @@ const sql = sqlFiles(import.meta.dirname, [
 // The same answer for an unknown user and a wrong password, so usernames cannot be probed.
 const INVALID_CREDENTIALS = 'wrong username or password';
 const DISABLED = 'this account is disabled; ask an administrator to enable it';
+const SIGNED_OUT = 'the access token was revoked by signing out; sign in again';
 
 const REFRESH_REFUSALS: Record<Exclude<RefreshOutcome['kind'], 'ok'>, string> = {
   unknown: 'the refresh token is not valid; sign in again',
@@ -77,6 +79,7 @@ const REFRESH_REFUSALS: Record<Exclude<RefreshOutcome['kind'], 'ok'>, string> = 
 export function createSessions(ctx: AppContext) {
   const log = named(ctx.log, 'auth');
   const db = ctx.db;
+  const cache = createTokenCache(ctx);
   const accessTokens = createAccessTokens(ctx.secrets.jwtKey, ctx.config.auth.accessTokenTtlSeconds);
   const refreshTtlSeconds = ctx.config.auth.refreshTokenTtlSeconds;
 
@@ -104,33 +107,44 @@ export function createSessions(ctx: AppContext) {
     return (await client.query<UserCredentials>(sql['lock-user'], [userId])).rows[0];
   }
 
+  async function signIn(username: string, password: string): Promise<Session> {
+    const { rows } = await db.write.query<UserCredentials>(sql['find-user-by-username'], [username]);
+    const user = rows[0];
+    if (!user) {
+      await verifyDummyPassword(password);
+      log.info({ reason: 'unknown_user' }, 'sign-in refused');
+      throw unauthorized(INVALID_CREDENTIALS);
+    }
+    if (!(await verifyPassword(user.password_hash, password))) {
+      log.info({ user_id: user.id, reason: 'wrong_password' }, 'sign-in refused');
+      throw unauthorized(INVALID_CREDENTIALS);
+    }
+    if (user.disabled) {
+      log.info({ user_id: user.id, reason: 'disabled' }, 'sign-in refused');
+      throw unauthorized(DISABLED);
+    }
+    const session = await db.transaction(async (client) => {
+      // The password may have changed while it was being verified: then it is no longer right.
+      const locked = await lockUser(client, user.id);
+      if (!locked || locked.disabled || locked.password_hash !== user.password_hash) {
+        throw unauthorized(INVALID_CREDENTIALS);
+      }
+      return issue(client, locked, randomUUID());
+    });
+    log.info({ user_id: user.id }, 'signed in');
+    return session;
+  }
+
   return {
     async login(username: string, password: string): Promise<Session> {
-      const { rows } = await db.write.query<UserCredentials>(sql['find-user-by-username'], [username]);
-      const user = rows[0];
-      if (!user) {
-        await verifyDummyPassword(password);
-        log.info({ reason: 'unknown_user' }, 'sign-in refused');
-        throw unauthorized(INVALID_CREDENTIALS);
+      try {
+        const session = await signIn(username, password);
+        ctx.metrics.authLogins.inc({ outcome: 'success' });
+        return session;
+      } catch (e) {
+        ctx.metrics.authLogins.inc({ outcome: 'failure' });
+        throw e;
       }
-      if (!(await verifyPassword(user.password_hash, password))) {
-        log.info({ user_id: user.id, reason: 'wrong_password' }, 'sign-in refused');
-        throw unauthorized(INVALID_CREDENTIALS);
-      }
-      if (user.disabled) {
-        log.info({ user_id: user.id, reason: 'disabled' }, 'sign-in refused');
-        throw unauthorized(DISABLED);
-      }
-      const session = await db.transaction(async (client) => {
-        // The password may have changed while it was being verified: then it is no longer right.
-        const locked = await lockUser(client, user.id);
-        if (!locked || locked.disabled || locked.password_hash !== user.password_hash) {
-          throw unauthorized(INVALID_CREDENTIALS);
-        }
-        return issue(client, locked, randomUUID());
-      });
-      log.info({ user_id: user.id }, 'signed in');
-      return session;
     },
 
     /** Rotates a refresh token; a second use of a rotated token revokes its whole family. */
@@ -169,6 +183,7 @@ export function createSessions(ctx: AppContext) {
           await client.query(sql['revoke-refresh-token-family'], [hashRefreshToken(refreshToken), principal.userId]);
         }
       });
+      await db.afterCommit(() => cache.revoked(principal.tokenId, principal.tokenExpiresAt));
       log.info({ user_id: principal.userId }, 'signed out');
     },
 
@@ -192,6 +207,7 @@ export function createSessions(ctx: AppContext) {
         await client.query(sql['revoke-user-refresh-tokens'], [user.id]);
         return issue(client, changed, randomUUID());
       });
+      await db.afterCommit(() => cache.userChanged(user.id));
       log.info({ user_id: user.id }, 'password changed; earlier tokens revoked');
       return session;
     },
@@ -199,18 +215,17 @@ export function createSessions(ctx: AppContext) {
     /** The principal of a presented access token, or a 401 saying why it is refused. */
     async verifyAccessToken(token: string): Promise<Principal> {
       const claims = await accessTokens.read(token);
-      // The write pool: a sign-out or password change must take effect on the very next request.
-      const { rows } = await db.write.query<{
-        username: string;
-        role: Role;
-        disabled: boolean;
-        tokens_valid_after_ms: number;
-        revoked: boolean;
-      }>(sql['verify-access-token'], [claims.userId, claims.tokenId]);
-      const user = rows[0];
+      const cached = await cache.lookup(claims.userId, claims.tokenId);
+      if (cached.revoked) throw unauthorized(SIGNED_OUT);
+      let user = cached.facts;
+      if (!user) {
+        // The write pool: a sign-out or password change must take effect on the very next request.
+        user = (await db.write.query<TokenFacts>(sql['verify-access-token'], [claims.userId, claims.tokenId])).rows[0];
+        if (user && cached.epoch) await cache.store(claims.tokenId, cached.epoch, user, claims.expiresAt);
+      }
       if (!user) throw unauthorized('the account of this access token no longer exists');
       if (user.disabled) throw unauthorized(DISABLED);
-      if (user.revoked) throw unauthorized('the access token was revoked by signing out; sign in again');
+      if (user.revoked) throw unauthorized(SIGNED_OUT);
       if (claims.issuedAtMs < user.tokens_valid_after_ms) {
         throw unauthorized('the access token was revoked by a password change or account change; sign in again');
       }

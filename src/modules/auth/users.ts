@@ -5,6 +5,7 @@ import { sqlFiles } from '../../data/sql.ts';
 import { named } from '../../observability/logger.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
+import { createTokenCache } from './token-cache.ts';
 
 /** A user as the API shows it: never the password hash. */
 export interface User {
@@ -56,6 +57,7 @@ const toUser = (row: UserRow): User => ({
 export function createUsers(ctx: AppContext) {
   const log = named(ctx.log, 'auth');
   const db = ctx.db;
+  const cache = createTokenCache(ctx);
 
   function requireUuid(id: string): void {
     if (!UUID.test(id)) throw notFound('user', id);
@@ -103,6 +105,7 @@ export function createUsers(ctx: AppContext) {
         return updated;
       });
       if (!row) throw notFound('user', id);
+      await db.afterCommit(() => cache.userChanged(id));
       log.info({ user_id: row.id, ...changes, by: actor.userId }, 'user updated');
       return toUser(row);
     },
@@ -112,6 +115,7 @@ export function createUsers(ctx: AppContext) {
       refuseSelf(actor, id, 'delete');
       const { rowCount } = await db.write.query(sql['delete-user'], [id]);
       if (!rowCount) throw notFound('user', id);
+      await db.afterCommit(() => cache.userChanged(id));
       log.info({ user_id: id, by: actor.userId }, 'user deleted');
     },
   };

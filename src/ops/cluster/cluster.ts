@@ -8,12 +8,15 @@ import type { Logger } from '../../observability/logger.ts';
 import { checkTraversable, serviceIdentity, type OsIdentity } from '../os-user.ts';
 import { missingEngines } from '../doctor.ts';
 import type { ClusterContext, Engine, Probe } from './engine.ts';
+import { alertmanagerEngine } from './engines/alertmanager.ts';
 import { appEngine } from './engines/app.ts';
 import { etcdEngine } from './engines/etcd.ts';
+import { exporterEngine } from './engines/exporters.ts';
 import { haproxyEngine } from './engines/haproxy.ts';
 import { getJson } from './engines/probes.ts';
 import { patroniEngine } from './engines/patroni.ts';
 import { pgbouncerEngine } from './engines/pgbouncer.ts';
+import { prometheusEngine } from './engines/prometheus.ts';
 import { redisEngine } from './engines/redis.ts';
 import { sentinelEngine } from './engines/sentinel.ts';
 import { isAlive, launch, stopProcess } from './processes.ts';
@@ -29,10 +32,40 @@ const ENGINES: Record<MemberKind, Engine> = {
   redis: redisEngine,
   sentinel: sentinelEngine,
   app: appEngine,
+  exporter: exporterEngine,
+  alertmanager: alertmanagerEngine,
+  prometheus: prometheusEngine,
 };
 
-/** Start order: each tier waits for the one before it to be healthy. `down` is the reverse. */
-const TIERS: MemberKind[] = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'redis', 'sentinel', 'app'];
+/**
+ * Refuses, before anything starts, ports the kernel may hand out to outgoing connections (a
+ * member could then fail to bind at random) and ports another process listens on.
+ */
+async function checkPorts(cluster: ClusterContext, state: ClusterState): Promise<void> {
+  const ports = cluster.topology.all.flatMap((m) => [m.port, ...Object.values(m.ports)]);
+  const [low, high] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '0 0')).trim().split(/\s+/).map(Number);
+  const ephemeral = ports.filter((p) => p >= low! && p <= high!);
+  if (ephemeral.length > 0) {
+    throw new Error(
+      `cluster.basePort ${cluster.settings.basePort} puts ports ${Math.min(...ephemeral)}-${Math.max(...ephemeral)} inside the kernel's ephemeral range ${low}-${high}; ` +
+        `choose a JIVS_CLUSTER_BASE_PORT from 1024 to ${low! - 1 - (Math.max(...ports) - cluster.settings.basePort)}`,
+    );
+  }
+  for (const member of cluster.topology.all) {
+    if (await isAlive(state.members[member.name]?.pid)) continue;
+    for (const port of [member.port, ...Object.values(member.ports)]) {
+      if (!(await portFree(port))) {
+        throw new Error(`port ${port} for ${member.name} is already in use by another process; stop it or set JIVS_CLUSTER_BASE_PORT`);
+      }
+    }
+  }
+}
+
+/**
+ * Start order: each tier waits for the one before it to be healthy. `down` is the reverse.
+ * Exporters come after what they watch; Prometheus after the Alertmanagers it alerts to.
+ */
+const TIERS: MemberKind[] = ['etcd', 'patroni', 'haproxy', 'pgbouncer', 'redis', 'sentinel', 'app', 'exporter', 'alertmanager', 'prometheus'];
 
 export interface MemberStatus {
   name: string;
@@ -94,8 +127,18 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`${what} did not become healthy within ${timeoutMs / 1000} s; see \`jivs cluster logs\``);
 }
 
-/** Creates the app's role and database on the primary, idempotently. */
-async function ensureAppDatabase(cluster: ClusterContext): Promise<void> {
+/** Creates or updates a login role with its password. */
+async function ensureRole(client: pg.Client, name: string, password: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
+  await client.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${client.escapeIdentifier(name)} LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+}
+
+/**
+ * Creates the app's role and database and the exporters' read-only `jivs_monitor` role on the
+ * primary, idempotently (here rather than in Patroni's bootstrap, which runs only on a new
+ * cluster and cannot grant pg_monitor).
+ */
+async function ensureRoles(cluster: ClusterContext): Promise<void> {
   const haproxy = cluster.topology.haproxy[0]!;
   const client = new pg.Client({
     host: '127.0.0.1',
@@ -107,11 +150,11 @@ async function ensureAppDatabase(cluster: ClusterContext): Promise<void> {
   });
   await client.connect();
   try {
-    const password = client.escapeLiteral(cluster.secrets.appDatabase);
-    const { rowCount: role } = await client.query("SELECT 1 FROM pg_roles WHERE rolname = 'jivs_app'");
-    await client.query(`${role ? 'ALTER' : 'CREATE'} ROLE jivs_app LOGIN PASSWORD ${password}`);
+    await ensureRole(client, 'jivs_app', cluster.secrets.appDatabase);
     const { rowCount: db } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'jivs'");
     if (!db) await client.query('CREATE DATABASE jivs OWNER jivs_app');
+    await ensureRole(client, 'jivs_monitor', cluster.secrets.postgresMonitoring);
+    await client.query('GRANT pg_monitor TO jivs_monitor');
   } finally {
     await client.end();
   }
@@ -165,15 +208,17 @@ export async function clusterUp(options: ClusterOptions): Promise<{ dir: string;
   if (identity) await checkTraversable(cluster.dir, identity);
   return withClusterLock(cluster.dir, 'up', async () => {
     const state = await readState(cluster.dir);
+    await checkPorts(cluster, state);
     for (const kind of TIERS) {
       const members = cluster.topology.all.filter((m) => m.kind === kind);
       for (const member of members) {
         if (await isAlive(state.members[member.name]?.pid)) continue;
-        if (!(await portFree(member.port))) {
-          throw new Error(`port ${member.port} for ${member.name} is already in use by another process; stop it or set JIVS_CLUSTER_BASE_PORT`);
-        }
         await checkOwner(member, identity);
-        const spec = await ENGINES[kind].prepare(member, cluster);
+        const spec = await ENGINES[kind].prepare(member, cluster).catch(async (e: unknown) => {
+          // A refused configuration (promtool, amtool) must not leave a directory the next `up` refuses too.
+          if (identity && member.kind !== 'app') await chownTree(member.dir, identity).catch(() => undefined);
+          throw e;
+        });
         const asUser = spec.asEngineUser ? identity : undefined;
         if (asUser) await chownTree(member.dir, asUser);
         const pid = launch(spec.command, spec.args, {
@@ -197,8 +242,8 @@ export async function clusterUp(options: ClusterOptions): Promise<{ dir: string;
         kind === 'patroni' || kind === 'app' ? 180_000 : 60_000,
       );
       if (kind === 'haproxy') {
-        step('ensuring the app role and database on the primary');
-        await ensureAppDatabase(cluster);
+        step('ensuring the app and monitoring roles and the app database on the primary');
+        await ensureRoles(cluster);
       }
     }
     step('waiting for every front end to route to the app tier');

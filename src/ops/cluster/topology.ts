@@ -3,7 +3,17 @@ import path from 'node:path';
 export type Zone = 'a' | 'b' | 'c';
 export const ZONES: readonly Zone[] = ['a', 'b', 'c'];
 
-export type MemberKind = 'etcd' | 'patroni' | 'haproxy' | 'pgbouncer' | 'redis' | 'sentinel' | 'app';
+export type MemberKind =
+  | 'etcd'
+  | 'patroni'
+  | 'haproxy'
+  | 'pgbouncer'
+  | 'redis'
+  | 'sentinel'
+  | 'app'
+  | 'exporter'
+  | 'alertmanager'
+  | 'prometheus';
 
 /** One process of the local HA cluster. */
 export interface Member {
@@ -26,6 +36,16 @@ export interface PostgresNode extends Member {
   analytics: boolean;
 }
 
+/** The scrape jobs served by an exporter process (the others are scraped on the member itself). */
+export type ExporterJob = 'postgres' | 'pgbouncer' | 'redis' | 'sentinel' | 'node';
+
+export interface ExporterMember extends Member {
+  kind: 'exporter';
+  job: ExporterJob;
+  /** The member it exports, whose name and zone label its metrics; none for the node exporter (the machine). */
+  watches?: Member;
+}
+
 export interface TopologySettings {
   basePort: number;
   dir: string;
@@ -40,9 +60,16 @@ export interface TopologySettings {
  * | +0..2 / +10..12 | etcd client / peer |
  * | +20..23 / +30..33 | Patroni REST / PostgreSQL (pg-a, pg-b, pg-c, pg-analytics) |
  * | +40..42 | PgBouncer, one beside each app instance |
- * | +100.., +110.., +120.. | HAProxy per zone: +0 write, +1 read, +2 analytics, +3 app front end, +9 stats |
+ * | +50..53 | postgres_exporter (pg-a, pg-b, pg-c, pg-analytics) |
+ * | +54..56 / +57 | PgBouncer exporters / node exporter |
+ * | +60..62 / +63..65 | redis_exporter for Redis / for Sentinel |
  * | +70..72 / +80..82 | Redis / Sentinel |
  * | +90..92 | app instances |
+ * | +100.., +110.., +120.. | HAProxy per zone: +0 write, +1 read, +2 analytics, +3 app front end, +9 stats |
+ * | +130..131 | Prometheus a, b |
+ * | +132..133 / +134..135 | Alertmanager a, b: web / cluster gossip (TCP and UDP) |
+ *
+ * Free: +58..59, +66..69, +136..139.
  */
 export function topology({ basePort: b, dir }: TopologySettings) {
   const member = (name: string, kind: MemberKind, zone: Zone, port: number, ports: Record<string, number> = {}): Member => ({
@@ -68,7 +95,36 @@ export function topology({ basePort: b, dir }: TopologySettings) {
   const redis = ZONES.map((z, i) => member(`redis-${z}`, 'redis', z, b + 70 + i));
   const sentinel = ZONES.map((z, i) => member(`sentinel-${z}`, 'sentinel', z, b + 80 + i));
   const app = ZONES.map((z, i) => member(`app-${z}`, 'app', z, b + 90 + i));
-  return { etcd, postgres, haproxy, pgbouncer, redis, sentinel, app, all: [...etcd, ...postgres, ...haproxy, ...pgbouncer, ...redis, ...sentinel, ...app] };
+  const exporter = (job: ExporterJob, watches: Member, port: number): ExporterMember => ({
+    ...member(`${watches.name}-exporter`, 'exporter', watches.zone, port),
+    kind: 'exporter',
+    job,
+    watches,
+  });
+  const exporters: ExporterMember[] = [
+    ...postgres.map((n, i) => exporter('postgres', n, b + 50 + i)),
+    ...pgbouncer.map((p, i) => exporter('pgbouncer', p, b + 54 + i)),
+    { ...member('node-exporter', 'exporter', 'a', b + 57), kind: 'exporter', job: 'node' },
+    ...redis.map((r, i) => exporter('redis', r, b + 60 + i)),
+    ...sentinel.map((s, i) => exporter('sentinel', s, b + 63 + i)),
+  ];
+  // Two of each, active-active: both Prometheus scrape everything and alert to both Alertmanagers.
+  const pair = ZONES.slice(0, 2);
+  const alertmanager = pair.map((z, i) => member(`alertmanager-${z}`, 'alertmanager', z, b + 132 + i, { gossip: b + 134 + i }));
+  const prometheus = pair.map((z, i) => member(`prometheus-${z}`, 'prometheus', z, b + 130 + i));
+  return {
+    etcd,
+    postgres,
+    haproxy,
+    pgbouncer,
+    redis,
+    sentinel,
+    app,
+    exporters,
+    alertmanager,
+    prometheus,
+    all: [...etcd, ...postgres, ...haproxy, ...pgbouncer, ...redis, ...sentinel, ...app, ...exporters, ...alertmanager, ...prometheus],
+  };
 }
 
 export type Topology = ReturnType<typeof topology>;

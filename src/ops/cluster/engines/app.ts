@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
+import { nodeAlias } from './pgbouncer.ts';
 import { getJson, probeOrDown } from './probes.ts';
 
 const LAUNCHER = path.resolve(import.meta.dirname, '..', '..', '..', '..', 'bin', 'jivs.js');
@@ -16,11 +17,14 @@ export function appEnvironment(member: Member, cluster: ClusterContext): Record<
     JIVS_HTTP_PORT: String(member.port),
     JIVS_EMBEDDED_ENABLED: 'false',
     JIVS_DATABASE_WRITE: dsn('jivs_primary'),
-    JIVS_DATABASE_READ: dsn('jivs_replica'),
-    JIVS_DATABASE_ANALYTICS: dsn('jivs_analytics'),
+    // Reads and analytics go to the nodes themselves: the app watches each one's role and lag
+    // and routes (HAProxy's read and analytics ports serve other clients).
+    JIVS_DATABASE_READ: cluster.topology.postgres.filter((n) => !n.analytics).map((n) => dsn(nodeAlias(n.name))).join(','),
+    JIVS_DATABASE_ANALYTICS: dsn(nodeAlias(cluster.topology.postgres.find((n) => n.analytics)!.name)),
     JIVS_AUTH_JWT_SECRET: cluster.secrets.jwtSecret,
     JIVS_AUTH_ADMIN_PASSWORD: cluster.secrets.adminPassword,
     JIVS_SECRETS_KEY: cluster.secrets.sourceKey,
+    JIVS_ALERTS_WEBHOOK_TOKEN: cluster.secrets.alertWebhookToken,
     JIVS_REDIS_SENTINELS: cluster.topology.sentinel.map((s) => `127.0.0.1:${s.port}`).join(','),
     JIVS_REDIS_PASSWORD: cluster.secrets.redis,
     JIVS_INSTANCE_NAME: member.name,

@@ -73,7 +73,8 @@ function patroniConfig(node: PostgresNode, cluster: ClusterContext) {
         replication: { username: 'replicator', password: secrets.postgresReplication },
         rewind: { username: 'rewinder', password: secrets.postgresRewind },
       },
-      parameters: { unix_socket_directories: node.dir },
+      // jivs.node_name lets a client see which node answered (the app's /health and replica metrics).
+      parameters: { unix_socket_directories: node.dir, 'jivs.node_name': node.name },
       pg_hba: [
         'local all all trust',
         'host replication replicator 127.0.0.1/32 scram-sha-256',

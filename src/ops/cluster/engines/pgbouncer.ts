@@ -15,6 +15,9 @@ const zoneHaproxy = (member: Member, cluster: ClusterContext) =>
  * max_connections (100 → 20 per database, reserve 25 → 5). query_timeout is 0 instead of 30 s:
  * statement timeouts are set per role by the app, and bulk copies must not be cut at 30 s.
  */
+/** The alias of one PostgreSQL node: the app routes its reads itself, by each replica's lag. */
+export const nodeAlias = (node: string) => `jivs_${node.replaceAll('-', '_')}`;
+
 function pgbouncerConfig(member: Member, cluster: ClusterContext): string {
   const h = zoneHaproxy(member, cluster);
   const db = (port: number) => `host=127.0.0.1 port=${port} dbname=jivs pool_size=20`;
@@ -23,6 +26,7 @@ function pgbouncerConfig(member: Member, cluster: ClusterContext): string {
 jivs_primary = ${db(h.ports.write!)}
 jivs_replica = ${db(h.ports.read!)}
 jivs_analytics = ${db(h.ports.analytics!)}
+${cluster.topology.postgres.map((n) => `${nodeAlias(n.name)} = ${db(n.pgPort)}`).join('\n')}
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -43,6 +47,9 @@ server_connect_timeout = 15
 ; during a failover that would hold clients well past the new primary being ready.
 server_login_retry = 1
 query_timeout = 0
+; A client waiting for a server connection to a dead node is told so after 5 s (default 120 s):
+; the app then reads from another replica, and writes retry through the failover.
+query_wait_timeout = 5
 logfile =
 pidfile =
 `;

@@ -1,0 +1,1 @@
+SELECT fingerprint, method, url, status, body FROM idempotency_keys WHERE principal_id = $1 AND key = $2

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { isAlive } from '../src/ops/cluster/processes.ts';
+import { jivsCluster as jivs } from './support/cluster-cli.ts';
+import { waitFor } from './support/wait.ts';
+
+const DEPLOY = path.resolve(import.meta.dirname, '..', 'deploy', 'prometheus');
+
+const SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/**
+ * The rule groups of deploy/prometheus (rules/*.yml and recording.yml), read independently of
+ * the cluster code, with their evaluation interval (none: the global one).
+ */
+async function ruleGroups(): Promise<Array<{ name: string; seconds: number | undefined }>> {
+  const tiers = (await readdir(path.join(DEPLOY, 'rules')).catch(() => [] as string[])).filter((f) => f.endsWith('.yml'));
+  const files = [...tiers.map((f) => path.join(DEPLOY, 'rules', f)), path.join(DEPLOY, 'recording.yml')];
+  const groups: Array<{ name: string; seconds: number | undefined }> = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    for (const g of (parse(text ?? '{}') as { groups?: Array<{ name: string; interval?: string }> } | null)?.groups ?? []) {
+      const [, n, unit] = /^(\d+)([smh])$/.exec(g.interval ?? '') ?? [];
+      groups.push({ name: g.name, seconds: n && unit ? Number(n) * SECONDS[unit]! : undefined });
+    }
+  }
+  return groups;
+}
+
+async function get(url: string): Promise<any> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  assert.equal(res.status, 200, `GET ${url}`);
+  return res.json();
+}
+
+/** PIDs of live processes whose working directory is under `dir` (every member runs in its own directory). */
+async function processesUnder(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => '');
+    if (cwd.startsWith(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exporters)', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let base: number;
+  let members: MemberStatus[] = [];
+  const ofKind = (kind: string) => members.filter((m) => m.kind === kind);
+  const named = (kind: string) => ofKind(kind).map((m) => m.name);
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'jivs-monitoring-'));
+    await chmod(dir, 0o755); // the engines' own user must be able to enter it
+    // Bases 10000..16800: below Linux's ephemeral ports (32768+), where an engine's outgoing
+    // connection can hold one of ours; apart from the lifecycle test's 20000..39939 and the
+    // default 17000.
+    base = 10_000 + 200 * Math.floor(Math.random() * 35);
+    env = {
+      JIVS_DATA_DIR: dir,
+      JIVS_CLUSTER_BASE_PORT: String(base),
+      JIVS_LOG_LEVEL: 'warn',
+      // Targets and rules are seen within seconds instead of the default 15 s.
+      JIVS_CLUSTER_SCRAPE_INTERVAL_SECONDS: '2',
+    };
+  });
+  after(async () => {
+    await jivs(env, 'down', '--wipe');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a monitoring port another process holds, then brings every monitoring member up healthy', async () => {
+    // Alertmanager b's gossip port (not its web port) is held by someone else.
+    const gossip = base + 135;
+    // Alertmanager a dials its peer's port: drop those connections, or close() would wait for them.
+    const holder = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(gossip, '127.0.0.1', resolve));
+    const refused = await jivs(env, 'up');
+    await new Promise((resolve) => holder.close(resolve));
+    assert.equal(refused.code, 1);
+    assert.match(refused.error ?? '', new RegExp(`port ${gossip} for alertmanager-b is already in use`));
+    const started = (run: Awaited<ReturnType<typeof jivs>>) => run.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).length;
+    assert.equal(started(refused), 0, 'refused before anything starts');
+
+    const up = await jivs(env, 'up');
+    assert.equal(up.code, 0, up.error);
+
+    const status = await jivs(env, 'status');
+    assert.equal(status.code, 0, status.error);
+    members = status.result.members as MemberStatus[];
+    for (const m of members) assert.ok(m.running && m.healthy, `${m.name} is healthy (${m.detail ?? ''})`);
+    assert.equal(started(up), members.length);
+    assert.deepEqual(named('prometheus'), ['prometheus-a', 'prometheus-b']);
+    assert.deepEqual(named('alertmanager'), ['alertmanager-a', 'alertmanager-b']);
+    const exporters = ofKind('exporter');
+    const watching = (role: string) => exporters.filter((e) => e.role === role).map((e) => e.name.replace(/-exporter$/, ''));
+    assert.deepEqual(watching('postgres'), named('patroni'), 'a postgres_exporter per PostgreSQL node');
+    assert.deepEqual(watching('redis'), named('redis'), 'a redis_exporter per Redis node');
+    assert.deepEqual(watching('sentinel'), named('sentinel'), 'a redis_exporter per Sentinel');
+    assert.deepEqual(watching('pgbouncer'), named('pgbouncer'), 'an exporter per PgBouncer');
+    assert.deepEqual(watching('node'), ['node'], 'one node exporter');
+    assert.equal(new Set(members.map((m) => m.port)).size, members.length, 'no two members share a port');
+  });
+
+  it('both Prometheus scrape every target of every job, up, labelled with its member and zone', async () => {
+    const zone = new Map(members.map((m) => [m.name, m.zone]));
+    const jobs: Record<string, string[]> = {
+      'jivs-app': named('app'),
+      patroni: named('patroni'),
+      postgres: named('patroni'),
+      redis: named('redis'),
+      sentinel: named('sentinel'),
+      haproxy: named('haproxy'),
+      pgbouncer: named('pgbouncer'),
+      node: ['node-exporter'],
+      etcd: named('etcd'),
+      prometheus: named('prometheus'),
+      alertmanager: named('alertmanager'),
+    };
+    const expected = Object.entries(jobs)
+      .flatMap(([job, names]) => names.map((n) => `${job} ${n} ${zone.get(n)}`))
+      .sort();
+    for (const prometheus of ofKind('prometheus')) {
+      const url = `http://127.0.0.1:${prometheus.port}`;
+      const targets = await waitFor(
+        `every target of ${prometheus.name} to be up`,
+        async () => {
+          const body = await get(`${url}/api/v1/targets?state=active`);
+          const active = body.data.activeTargets as Array<{ health: string; labels: Record<string, string> }>;
+          return active.length === expected.length && active.every((t) => t.health === 'up') ? active : undefined;
+        },
+        60_000,
+        1000,
+      );
+      assert.deepEqual(targets.map((t) => `${t.labels.job} ${t.labels.member} ${t.labels.zone}`).sort(), expected, prometheus.name);
+
+      const query = async (q: string) =>
+        ((await get(`${url}/api/v1/query?query=${encodeURIComponent(q)}`)).data.result as Array<{ metric: Record<string, string>; value: [number, string] }>)
+          .map((r) => `${r.metric.member} ${r.value[1]}`)
+          .sort();
+      // The exporters reach what they watch, with its credentials.
+      assert.deepEqual(await query('pg_up'), named('patroni').map((n) => `${n} 1`).sort(), 'postgres_exporter logs in to each node');
+      assert.deepEqual(await query('redis_up{job="redis"}'), named('redis').map((n) => `${n} 1`), 'redis_exporter authenticates to each node');
+      assert.deepEqual(await query('redis_sentinel_masters'), named('sentinel').map((n) => `${n} 1`), 'each Sentinel monitors one master');
+      assert.deepEqual(
+        await query('pgbouncer_pool_size{database="jivs_primary"}'),
+        named('pgbouncer').map((n) => `${n} 20`),
+        'the PgBouncer exporter reads each PgBouncer\'s pools',
+      );
+      assert.deepEqual(await query('sum by (member) (patroni_primary)'), named('patroni').map((n) => `${n} ${n === members.find((m) => m.role === 'leader')?.name ? 1 : 0}`).sort());
+      // Both send alerts to both Alertmanagers.
+      const managers = (await get(`${url}/api/v1/alertmanagers`)).data.activeAlertmanagers as Array<{ url: string }>;
+      assert.deepEqual(
+        managers.map((a) => new URL(a.url).port).sort(),
+        ofKind('alertmanager').map((a) => String(a.port)),
+        `${prometheus.name} alerts to both Alertmanagers`,
+      );
+    }
+  });
+
+  it('both Prometheus load every rule group of deploy/prometheus and evaluate them', async () => {
+    const expected = await ruleGroups();
+    assert.ok(expected.length > 0, 'deploy/prometheus holds rule groups');
+    // Groups evaluated every 30 s or more often have run within this test; the slower ones
+    // (up to 10 min) are checked loaded only, to keep the file fast.
+    const quick = expected.filter((g) => (g.seconds ?? 0) <= 30).map((g) => g.name);
+    assert.ok(quick.length > 0, 'some rule group is evaluated at least every 30 s');
+    for (const prometheus of ofKind('prometheus')) {
+      type Group = { name: string; lastEvaluation: string; rules: Array<{ name: string; health: string; lastError?: string }> };
+      const groups = await waitFor(
+        `${prometheus.name} to evaluate ${quick.join(', ')}`,
+        async () => {
+          const all = (await get(`http://127.0.0.1:${prometheus.port}/api/v1/rules`)).data.groups as Group[];
+          const evaluated = all.filter((g) => quick.includes(g.name) && !g.lastEvaluation.startsWith('0001-'));
+          return evaluated.length === quick.length ? all : undefined;
+        },
+        60_000,
+        1000,
+      );
+      assert.deepEqual(groups.map((g) => g.name).sort(), expected.map((g) => g.name).sort(), `${prometheus.name} loads every group`);
+      const failing = groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
+      assert.deepEqual(failing.map((r) => `${r.name}: ${r.lastError}`), [], `${prometheus.name} evaluates its rules without error`);
+    }
+  });
+
+  it('clusters the two Alertmanagers: each sees both peers, and a silence made on one is on the other', async () => {
+    const [a, b] = ofKind('alertmanager');
+    const gossip = [base + 134, base + 135].map((p) => `127.0.0.1:${p}`);
+    for (const am of [a!, b!]) {
+      const status = await get(`http://127.0.0.1:${am.port}/api/v2/status`);
+      assert.equal(status.cluster.status, 'ready', am.name);
+      assert.deepEqual((status.cluster.peers as Array<{ address: string }>).map((p) => p.address).sort(), gossip, `${am.name} sees both peers`);
+    }
+    // Silences and the notification log are what Alertmanagers gossip (alerts come from both
+    // Prometheus to both), so a silence shows the gossip works.
+    const run = randomUUID();
+    const now = Date.now();
+    const created = await fetch(`http://127.0.0.1:${a!.port}/api/v2/silences`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        matchers: [{ name: 'test_run', value: run, isRegex: false, isEqual: true }],
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + 600_000).toISOString(),
+        createdBy: 'cluster-monitoring.test',
+        comment: 'gossip check',
+      }),
+    });
+    assert.equal(created.status, 200);
+    const { silenceID } = (await created.json()) as { silenceID: string };
+    const seen = await waitFor(
+      'the silence on alertmanager-b',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${b!.port}/api/v2/silence/${silenceID}`);
+        return res.status === 200 ? ((await res.json()) as { matchers: Array<{ value: string }>; status: { state: string } }) : undefined;
+      },
+      30_000,
+      250,
+    );
+    assert.equal(seen.matchers[0]?.value, run);
+    assert.equal(seen.status.state, 'active');
+  });
+
+  it('down --wipe stops every member, monitoring included, and leaves none of their processes', async () => {
+    const down = await jivs(env, 'down', '--wipe');
+    assert.equal(down.code, 0, down.error);
+    assert.deepEqual([...(down.result.stopped as string[])].sort(), members.map((m) => m.name).sort());
+    for (const m of members) assert.ok(!(await isAlive(m.pid ?? undefined)), `${m.name} (pid ${m.pid}) stopped`);
+    assert.deepEqual(await processesUnder(path.join(dir, 'cluster')), [], 'no process runs in the cluster directory');
+  });
+});
