@@ -16,8 +16,6 @@ export const NOT_YET_EXPORTED: Readonly<Record<string, string>> = {
   backup_duration_seconds: 'backups do not exist yet (a later issue)',
   backup_size_bytes: 'backups do not exist yet (a later issue)',
   backup_failures_total: 'backups do not exist yet (a later issue)',
-  pg_stat_user_indexes_idx_scan:
-    'needs postgres_exporter started with --extend.query-path=deploy/prometheus/postgres-exporter-queries.yml and a DSN on the jivs database',
 };
 
 const labels = z.record(z.string(), z.string());

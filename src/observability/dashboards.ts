@@ -5,24 +5,11 @@ import { NOT_YET_EXPORTED as RULES_NOT_YET_EXPORTED } from './alert-rules.ts';
 import { GRAFANA_VARIABLE as VARIABLE, placedMatchers, queryMetrics, stringLiteral } from './promql.ts';
 
 /**
- * Metrics only the dashboards read that the running system does not export yet, with the reason.
- * The ones the alert rules share (backups) are in alert-rules.ts.
+ * Every metric a live check lets a query come back empty for: not exported yet (the backup
+ * metrics the rules share). Once the system exports one, it leaves the list (the live dashboard
+ * test fails while an app metric it exports is still listed).
  */
-export const DASHBOARD_METRICS_PENDING: Readonly<Record<string, string>> = {
-  ...Object.fromEntries(
-    ['n_live_tup', 'n_dead_tup', 'idx_scan', 'seq_scan', 'vacuum_count', 'autovacuum_count'].map((column) => [
-      `pg_stat_user_tables_${column}`,
-      'needs a pg_stat_user_tables query in deploy/prometheus/postgres-exporter-queries.yml (PostgreSQL: Table Statistics)',
-    ]),
-  ),
-};
-
-/**
- * Every metric a live check lets a query come back empty for: not exported yet (rules' and
- * dashboards' lists). Once the system exports one, it leaves its list (the live dashboard test
- * fails while an app metric it exports is still listed).
- */
-export const PENDING_METRICS: readonly string[] = Object.keys({ ...RULES_NOT_YET_EXPORTED, ...DASHBOARD_METRICS_PENDING });
+export const PENDING_METRICS: readonly string[] = Object.keys(RULES_NOT_YET_EXPORTED);
 
 /** Series Prometheus writes only while an alert is pending or firing: empty is their normal state. */
 const ALERT_SERIES = ['ALERTS', 'ALERTS_FOR_STATE'];
