@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { clusterDown, clusterStatus, clusterUp, type MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { topology, type Topology } from '../src/ops/cluster/topology.ts';
 import { runLoad, type LoadReport } from '../src/ops/load.ts';
 import { args, machine, median, ROUNDS, say } from './support.ts';
 
@@ -31,33 +32,29 @@ interface Probe {
   stop(): Promise<{ outageMs: number; acknowledged: number[] }>;
 }
 
-/** Writes a numbered row every 50 ms through HAProxy's write port; the longest gap is the engine's write outage. */
-function postgresProbe(config: Config, password: string): Probe {
+/**
+ * Calls `write` with a sequence number every 50 ms until stopped; the longest gap between two
+ * acknowledged writes is the engine's write outage. A failed write just waits for the next turn.
+ */
+function writeProbe(write: (seq: number) => Promise<void>, close: () => Promise<void>): Probe {
   let running = true;
   const acknowledged: number[] = [];
   let last = performance.now();
   let outageMs = 0;
   const loop = (async () => {
-    let client: pg.Client | undefined;
     for (let seq = 0; running; seq++) {
       try {
-        if (!client) {
-          client = new pg.Client({ host: '127.0.0.1', port: config.cluster.basePort + 100, user: 'postgres', password, database: 'jivs', connectionTimeoutMillis: 1000 });
-          client.on('error', () => undefined);
-          await client.connect();
-        }
-        await client.query('INSERT INTO bench_probe (seq) VALUES ($1)', [seq]);
+        await write(seq);
         acknowledged.push(seq);
         const now = performance.now();
         outageMs = Math.max(outageMs, now - last);
         last = now;
       } catch {
-        await client?.end().catch(() => undefined);
-        client = undefined;
+        // counted in the gap until the next success
       }
       await sleep(50);
     }
-    await client?.end().catch(() => undefined);
+    await close();
   })();
   return {
     async stop() {
@@ -68,10 +65,32 @@ function postgresProbe(config: Config, password: string): Probe {
   };
 }
 
-/** SETs a numbered key every 50 ms on the master Sentinel names; the longest gap is Redis's write outage. */
-function redisProbe(config: Config, password: string): Probe {
+/** Numbered rows through zone a's HAProxy write port, on a connection opened again after each failure. */
+function postgresProbe(nodes: Topology, password: string): Probe {
+  let client: pg.Client | undefined;
+  const drop = async () => {
+    await client?.end().catch(() => undefined);
+    client = undefined;
+  };
+  return writeProbe(async (seq) => {
+    try {
+      if (!client) {
+        client = new pg.Client({ host: '127.0.0.1', port: nodes.haproxy[0]!.ports.write, user: 'postgres', password, database: 'jivs', connectionTimeoutMillis: 1000 });
+        client.on('error', () => undefined);
+        await client.connect();
+      }
+      await client.query('INSERT INTO bench_probe (seq) VALUES ($1)', [seq]);
+    } catch (e) {
+      await drop();
+      throw e;
+    }
+  }, drop);
+}
+
+/** Numbered SETs on the master the Sentinels name (probe rows are PostgreSQL's only: none to check after). */
+function redisProbe(nodes: Topology, config: Config, password: string): Probe {
   const redis = new Redis({
-    sentinels: config.redis.sentinels.length > 0 ? config.redis.sentinels.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })) : [0, 1, 2].map((i) => ({ host: '127.0.0.1', port: config.cluster.basePort + 80 + i })),
+    sentinels: nodes.sentinel.map((s) => ({ host: '127.0.0.1', port: s.port })),
     name: config.redis.masterName,
     password,
     commandTimeout: 1000,
@@ -80,30 +99,13 @@ function redisProbe(config: Config, password: string): Probe {
     failoverDetector: true,
   });
   redis.on('error', () => undefined);
-  let running = true;
-  let last = performance.now();
-  let outageMs = 0;
-  const loop = (async () => {
-    for (let seq = 0; running; seq++) {
-      try {
-        await redis.set('bench:probe', String(seq));
-        const now = performance.now();
-        outageMs = Math.max(outageMs, now - last);
-        last = now;
-      } catch {
-        // counted as the gap until the next success
-      }
-      await sleep(50);
-    }
-    redis.disconnect();
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { outageMs: Math.round(Math.max(outageMs, performance.now() - last)), acknowledged: [] };
+  const probe = writeProbe(
+    async (seq) => {
+      await redis.set('bench:probe', String(seq));
     },
-  };
+    async () => redis.disconnect(),
+  );
+  return { stop: async () => ({ ...(await probe.stop()), acknowledged: [] }) };
 }
 
 interface Fault {
@@ -114,10 +116,8 @@ interface Fault {
 }
 
 const leader = (ms: MemberStatus[]) => ms.find((m) => m.kind === 'patroni' && m.role === 'leader')!;
-const postmasterOf = async (config: Config, node: string) =>
-  Number((await readFile(path.join(config.cluster.dir!, node, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
 const killNode = async (config: Config, node: MemberStatus) => {
-  const postmaster = await postmasterOf(config, node.name);
+  const postmaster = Number((await readFile(path.join(config.cluster.dir!, node.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   process.kill(node.pid!, 'SIGKILL');
   process.kill(postmaster, 'SIGKILL');
 };
@@ -203,11 +203,26 @@ async function signIn(front: string, password: string): Promise<string> {
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
-async function runFault(fault: Fault, config: Config, secrets: Secrets): Promise<Round> {
+/** The cluster under test: its settings, where each member listens, and its secrets. */
+interface Cluster {
+  config: Config;
+  nodes: Topology;
+  secrets: Secrets;
+}
+
+/** A superuser session on the current primary, through zone a's HAProxy write port. */
+async function primary(cluster: Cluster): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port: cluster.nodes.haproxy[0]!.ports.write, user: 'postgres', password: cluster.secrets.postgresSuperuser, database: 'jivs' });
+  await client.connect();
+  return client;
+}
+
+async function runFault(fault: Fault, cluster: Cluster): Promise<Round> {
+  const { config, nodes, secrets } = cluster;
   const members = await clusterStatus(config);
-  const fronts = [103, 113, 123].map((o) => `http://127.0.0.1:${config.cluster.basePort + o}`);
+  const fronts = nodes.haproxy.map((h) => `http://127.0.0.1:${h.ports.front}`);
   const token = await signIn(fronts[0]!, secrets.adminPassword);
-  const probe = fault.engine === 'postgres' ? postgresProbe(config, secrets.postgresSuperuser) : redisProbe(config, secrets.redis);
+  const probe = fault.engine === 'postgres' ? postgresProbe(nodes, secrets.postgresSuperuser) : redisProbe(nodes, config, secrets.redis);
   const stop = new AbortController();
   const load = runLoad({ baseUrls: fronts, token, rate: 15, signal: stop.signal });
   await sleep(3000);
@@ -215,15 +230,14 @@ async function runFault(fault: Fault, config: Config, secrets: Secrets): Promise
   await sleep(6000);
   stop.abort();
   const [report, engine] = await Promise.all([load, probe.stop()]);
-  const lost = await lostWrites(config, secrets, report, engine.acknowledged);
+  const lost = await lostWrites(cluster, report, engine.acknowledged);
   for (const f of report.failures.slice(0, 5)) say(`  failed: ${f.kind} at ${f.at}: ${f.status ?? 'no answer'} ${f.error}`);
   return { outageMs: engine.outageMs, failed: report.failures.length, p99Ms: report.latencyMs.p99, maxMs: report.latencyMs.max, lost, requests: report.requests };
 }
 
 /** Acknowledged API writes and engine probe rows that the primary does not hold. */
-async function lostWrites(config: Config, secrets: Secrets, report: LoadReport, probeSeqs: number[]): Promise<number> {
-  const client = new pg.Client({ host: '127.0.0.1', port: config.cluster.basePort + 100, user: 'postgres', password: secrets.postgresSuperuser, database: 'jivs' });
-  await client.connect();
+async function lostWrites(cluster: Cluster, report: LoadReport, probeSeqs: number[]): Promise<number> {
+  const client = await primary(cluster);
   try {
     const names = new Set((await client.query<{ name: string }>('SELECT name FROM data_sources WHERE name = ANY($1)', [report.acknowledged])).rows.map((r) => r.name));
     const seqs = new Set((await client.query<{ seq: number }>('SELECT seq FROM bench_probe WHERE seq = ANY($1)', [probeSeqs])).rows.map((r) => r.seq));
@@ -284,15 +298,23 @@ interface Secrets {
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'jivs-bench-failover-'));
   await chmod(dir, 0o755);
-  const config = loadConfig({ ...process.env, JIVS_DATA_DIR: dir, JIVS_CLUSTER_BASE_PORT: String(BASE_PORT), JIVS_LOG_LEVEL: 'warn', JIVS_RATE_LIMITS_DEFAULT_POINTS: '1000000', JIVS_RATE_LIMITS_AUTH_POINTS: '1000' });
+  const clusterDir = path.join(dir, 'cluster');
+  const config = loadConfig({
+    ...process.env,
+    JIVS_DATA_DIR: dir,
+    JIVS_CLUSTER_DIR: clusterDir,
+    JIVS_CLUSTER_BASE_PORT: String(BASE_PORT),
+    JIVS_LOG_LEVEL: 'warn',
+    JIVS_RATE_LIMITS_DEFAULT_POINTS: '1000000',
+    JIVS_RATE_LIMITS_AUTH_POINTS: '1000',
+  });
   const options = { config, log, onStep: (m: string) => say(`  ${m}`) };
   try {
     say(`bringing the cluster up in ${dir} ...`);
     await clusterUp(options);
-    const secrets = JSON.parse(await readFile(path.join(config.cluster.dir ?? path.join(dir, 'cluster'), 'secrets.json'), 'utf8')) as Secrets;
-    config.cluster.dir ??= path.join(dir, 'cluster');
-    const setup = new pg.Client({ host: '127.0.0.1', port: BASE_PORT + 100, user: 'postgres', password: secrets.postgresSuperuser, database: 'jivs' });
-    await setup.connect();
+    const secrets = JSON.parse(await readFile(path.join(clusterDir, 'secrets.json'), 'utf8')) as Secrets;
+    const cluster: Cluster = { config, nodes: topology({ basePort: BASE_PORT, dir: clusterDir }), secrets };
+    const setup = await primary(cluster);
     await setup.query('CREATE TABLE IF NOT EXISTS bench_probe (seq integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
     await setup.end();
 
@@ -306,7 +328,7 @@ async function main(): Promise<void> {
       const rounds: Round[] = [];
       for (let i = 1; i <= ROUNDS; i++) {
         say(`${fault.name}: round ${i}/${ROUNDS} ...`);
-        const round = await runFault(fault, config, secrets);
+        const round = await runFault(fault, cluster);
         say(`  engine outage ${round.outageMs} ms, ${round.failed}/${round.requests} API requests failed, p99 ${round.p99Ms} ms, max ${round.maxMs} ms, ${round.lost} acknowledged writes lost`);
         rounds.push(round);
         await clusterUp({ ...options, onStep: () => undefined });

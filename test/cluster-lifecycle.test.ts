@@ -7,6 +7,7 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
 import { isAlive } from '../src/ops/cluster/processes.ts';
+import { topology } from '../src/ops/cluster/topology.ts';
 import { runLoad } from '../src/ops/load.ts';
 import { jivsCluster } from './support/cluster-cli.ts';
 import { caller, startServiceProcess } from './support/service-process.ts';
@@ -73,9 +74,11 @@ describe('jivs cluster up | status | down on the real engines', () => {
 
   const secrets = async () =>
     JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string; postgresSuperuser: string };
-  const port = (offset: number) => Number(env.JIVS_CLUSTER_BASE_PORT) + offset;
-  const fronts = () => [103, 113, 123].map((o) => `http://127.0.0.1:${port(o)}`);
-  const instances = () => [90, 91, 92].map((o) => `http://127.0.0.1:${port(o)}`);
+  /** Where each member listens: the cluster's own topology for this base port. */
+  const nodes = () => topology({ basePort: Number(env.JIVS_CLUSTER_BASE_PORT), dir: path.join(dir, 'cluster') });
+  const fronts = () => nodes().haproxy.map((h) => `http://127.0.0.1:${h.ports.front}`);
+  const instances = () => nodes().app.map((a) => `http://127.0.0.1:${a.port}`);
+  const writePort = (zone: number) => nodes().haproxy[zone]!.ports.write!;
 
   /** Calls the API at `base`; JSON in, { status, body } out. */
   const api = (base: string, method: string, url: string, token?: string, body?: unknown) => caller(base, token)(method, url, body);
@@ -86,7 +89,7 @@ describe('jivs cluster up | status | down on the real engines', () => {
   };
   /** A client of the current primary, through zone a's HAProxy write port, as the superuser. */
   const primary = async (database = 'jivs') => {
-    const client = new pg.Client({ host: '127.0.0.1', port: port(100), user: 'postgres', password: (await secrets()).postgresSuperuser, database });
+    const client = new pg.Client({ host: '127.0.0.1', port: writePort(0), user: 'postgres', password: (await secrets()).postgresSuperuser, database });
     await client.connect();
     return client;
   };
@@ -113,8 +116,8 @@ describe('jivs cluster up | status | down on the real engines', () => {
     }
     // The reads really ran on the replicas: their sessions are there, as the read role.
     for (const name of replicas) {
-      const node = members.find((m) => m.name === name)!;
-      const client = new pg.Client({ host: '127.0.0.1', port: node.port + 10, user: 'postgres', password: (await secrets()).postgresSuperuser, database: 'jivs' });
+      const node = nodes().postgres.find((m) => m.name === name)!;
+      const client = new pg.Client({ host: '127.0.0.1', port: node.pgPort, user: 'postgres', password: (await secrets()).postgresSuperuser, database: 'jivs' });
       await client.connect();
       const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'jivs:read'");
       await client.end();
@@ -126,8 +129,8 @@ describe('jivs cluster up | status | down on the real engines', () => {
     const dataDir = path.join(dir, 'misnamed');
     const started = startServiceProcess({
       JIVS_DATA_DIR: dataDir,
-      JIVS_DATABASE_WRITE: `postgres://postgres:${encodeURIComponent((await secrets()).postgresSuperuser)}@127.0.0.1:${port(100)}/jivs`,
-      JIVS_REDIS_SENTINELS: [80, 81, 82].map((o) => `127.0.0.1:${port(o)}`).join(','),
+      JIVS_DATABASE_WRITE: `postgres://postgres:${encodeURIComponent((await secrets()).postgresSuperuser)}@127.0.0.1:${writePort(0)}/jivs`,
+      JIVS_REDIS_SENTINELS: nodes().sentinel.map((s) => `127.0.0.1:${s.port}`).join(','),
       JIVS_REDIS_MASTER_NAME: 'no-such-master',
     });
     await assert.rejects(started, /JIVS_REDIS_MASTER_NAME \(redis\.masterName\): the Sentinels watch no master named "no-such-master"/);
@@ -204,7 +207,7 @@ describe('jivs cluster up | status | down on the real engines', () => {
     const source = await api(fronts()[0]!, 'POST', '/api/v1/sources', admin, {
       name: 'cluster items',
       kind: 'postgres',
-      dsn: `postgres://src_reader:src-reader-pass@127.0.0.1:${port(110)}/jivs_src`,
+      dsn: `postgres://src_reader:src-reader-pass@127.0.0.1:${writePort(1)}/jivs_src`,
     });
     assert.equal(source.status, 201, JSON.stringify(source.body));
     const extraction = await api(fronts()[0]!, 'POST', '/api/v1/extractions', admin, { name: 'during failover', sourceId: source.body.id, table: 'items', start: true });
@@ -244,7 +247,7 @@ describe('jivs cluster up | status | down on the real engines', () => {
 
   it('rides through the loss of the Redis master: zero failed requests, Redis serves again after Sentinel fails over', async () => {
     const master = members.find((m) => m.kind === 'redis' && m.role === 'master')!;
-    const front = `http://127.0.0.1:${Number(env.JIVS_CLUSTER_BASE_PORT) + 123}`;
+    const front = fronts()[2]!;
     await underLoad(async () => {
       process.kill(master.pid!, 'SIGKILL');
       const promoted = await waitFor('a new Redis master', async () => {

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
 import { isAlive } from '../src/ops/cluster/processes.ts';
+import { topology } from '../src/ops/cluster/topology.ts';
 import { jivsCluster as jivs } from './support/cluster-cli.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -57,6 +58,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
   let members: MemberStatus[] = [];
   const ofKind = (kind: string) => members.filter((m) => m.kind === kind);
   const named = (kind: string) => ofKind(kind).map((m) => m.name);
+  const gossipPorts = () => topology({ basePort: base, dir: path.join(dir, 'cluster') }).alertmanager.map((a) => a.ports.gossip!);
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jivs-monitoring-'));
@@ -80,7 +82,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
 
   it('refuses a monitoring port another process holds, then brings every monitoring member up healthy', async () => {
     // Alertmanager b's gossip port (not its web port) is held by someone else.
-    const gossip = base + 135;
+    const gossip = gossipPorts()[1]!;
     // Alertmanager a dials its peer's port: drop those connections, or close() would wait for them.
     const holder = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => holder.listen(gossip, '127.0.0.1', resolve));
@@ -194,7 +196,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
 
   it('clusters the two Alertmanagers: each sees both peers, and a silence made on one is on the other', async () => {
     const [a, b] = ofKind('alertmanager');
-    const gossip = [base + 134, base + 135].map((p) => `127.0.0.1:${p}`);
+    const gossip = gossipPorts().map((p) => `127.0.0.1:${p}`);
     for (const am of [a!, b!]) {
       const status = await get(`http://127.0.0.1:${am.port}/api/v2/status`);
       assert.equal(status.cluster.status, 'ready', am.name);

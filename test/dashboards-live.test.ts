@@ -249,16 +249,20 @@ describe('dashboard queries against a live Prometheus scraping a real app', () =
     await t?.close();
   });
 
-  it('tells a query Prometheus refuses, an empty one and one with data apart', async () => {
+  it('tells a query Prometheus refuses, an empty one and one with data apart, and sends what it cannot read as written', async () => {
     const probe = (expr: string): PanelQuery => ({ dashboard: 'probe', uid: 'probe', row: null, panel: expr, refId: 'A', expr });
-    const [broken, empty, data, backup] = await checkQueries(prometheus!.url, [
+    // The last one our PromQL reader cannot read: it goes to Prometheus as written, to judge.
+    const unreadable = 'up{zone="$zone" ; x';
+    const [broken, empty, data, backup, asWritten] = await checkQueries(prometheus!.url, [
       probe('sum(rate(http_server_requests_seconds_count{job="jivs-app"}[$__rate_interval])'),
       probe('up{job="jivs-app", zone="nowhere"}'),
       probe('up{job="jivs-app", zone="$zone"}'),
       probe('time() - max(backup_last_success_timestamp_seconds{job="jivs-app"})'),
+      probe(unreadable),
     ]);
     assert.equal(broken!.status, 'parse_error');
     assert.match(broken!.message!, /bad_data/);
+    assert.deepEqual([asWritten!.status, asWritten!.query, asWritten!.metrics], ['parse_error', unreadable, []]);
     assert.deepEqual([empty!.status, empty!.emptyAllowed], ['empty', false]);
     assert.deepEqual([data!.status, data!.series, data!.query], ['ok', 1, 'up{job="jivs-app", zone=~".*"}']);
     assert.deepEqual([backup!.status, backup!.emptyAllowed], ['empty', true]);

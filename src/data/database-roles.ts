@@ -210,7 +210,9 @@ export class DatabaseRoles {
 
   readonly #routedRead: pg.Pool = new Proxy({} as pg.Pool, {
     get: (_target, prop) => {
-      if (prop !== 'query') return Reflect.get(this.#monitor?.nextRead() ?? this.write, prop) as unknown;
+      // Only query() is routed; anything else (options, counts) is the first read pool's, without
+      // moving the round-robin on.
+      if (prop !== 'query') return Reflect.get(this.#reads[0]!, prop) as unknown;
       return (...args: unknown[]) =>
         this.#failover.execute(async () => {
           const pool = this.#monitor?.nextRead() ?? this.write;

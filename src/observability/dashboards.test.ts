@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import {
-  checkQueries,
   loadDashboards,
   panelQueries,
   substituteVariables,
@@ -258,31 +255,6 @@ describe('substituteVariables', () => {
         const after = querySelectors(out).flatMap((s) => s.matchers);
         for (const m of before) assert.ok(after.some((a) => a.label === m.label && a.value === '.*' && a.op.endsWith('~')), `${q.panel}: ${m.label}`);
       }
-    }
-  });
-});
-
-describe('checkQueries', () => {
-  it('sends what the PromQL reader cannot read as written, for Prometheus to judge', async () => {
-    const received: string[] = [];
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => {
-        received.push(new URLSearchParams(body).get('query')!);
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }));
-      });
-    });
-    server.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const expr = 'up{zone="$zone" ; x';
-      const [check] = await checkQueries(url, [{ dashboard: 'd', uid: 'd', row: null, panel: 'p', refId: 'A', expr }]);
-      assert.deepEqual(received, [expr]);
-      assert.deepEqual([check!.status, check!.query, check!.metrics], ['parse_error', expr, []]);
-    } finally {
-      server.close();
     }
   });
 });
