@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { clusterDown, clusterStatus, clusterUp, type MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { stopProcess } from '../src/ops/cluster/processes.ts';
 import { topology, type Topology } from '../src/ops/cluster/topology.ts';
 import { runLoad, type LoadReport } from '../src/ops/load.ts';
 import { args, machine, median, ROUNDS, say } from './support.ts';
@@ -179,7 +180,9 @@ const FAULTS: Fault[] = [
     name: 'app instance rolling restart (SIGTERM)',
     engine: 'postgres',
     async inflict(members) {
-      process.kill(members.find((m) => m.name === 'app-c')!.pid!, 'SIGTERM');
+      // A rolling restart stops the instance and waits for it to go (it drains first) before
+      // starting it again.
+      await stopProcess(members.find((m) => m.name === 'app-c')!.pid!, 'SIGTERM');
     },
   },
 ];

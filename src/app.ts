@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
@@ -163,6 +164,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       stop() {
         stopping ??= (async () => {
           ctx.lifecycle.shuttingDown = true;
+          if (config.http.drainSeconds > 0) {
+            log.info({ drain_seconds: config.http.drainSeconds }, 'draining: readiness answers 503 until load balancers stop sending requests');
+            await setTimeout(config.http.drainSeconds * 1000);
+          }
           log.info('shutting down: no new requests or jobs; running jobs checkpoint and hand back');
           await cleanup();
           log.info('stopped');

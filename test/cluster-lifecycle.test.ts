@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
-import { isAlive } from '../src/ops/cluster/processes.ts';
+import { isAlive, stopProcess } from '../src/ops/cluster/processes.ts';
 import { topology } from '../src/ops/cluster/topology.ts';
 import { runLoad } from '../src/ops/load.ts';
 import { jivsCluster } from './support/cluster-cli.ts';
@@ -285,8 +285,10 @@ describe('jivs cluster up | status | down on the real engines', () => {
     for (const [name, signal] of [['app-b', 'SIGTERM'], ['app-c', 'SIGKILL']] as const) {
       const app = members.find((m) => m.name === name)!;
       await underLoad(async () => {
-        process.kill(app.pid!, signal);
-        await sleep(5000);
+        // SIGTERM: the instance drains (readiness 503 until HAProxy stops sending it requests) and exits.
+        await stopProcess(app.pid!, signal);
+        assert.ok(!(await isAlive(app.pid!)), `${name} is gone`);
+        await sleep(3000);
       });
       await restore([name]);
     }

@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { checkQueries, loadDashboards, panelQueries, queryJobs, variableQueries, type QueryCheck } from '../src/observability/dashboards.ts';
 import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
 import { isAlive } from '../src/ops/cluster/processes.ts';
 import { topology } from '../src/ops/cluster/topology.ts';
 import { jivsCluster as jivs } from './support/cluster-cli.ts';
+import { caller } from './support/service-process.ts';
 import { waitFor } from './support/wait.ts';
 
 const DEPLOY = path.resolve(import.meta.dirname, '..', 'deploy', 'prometheus');
@@ -230,6 +232,92 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
     );
     assert.equal(seen.matchers[0]?.value, run);
     assert.equal(seen.status.state, 'active');
+  });
+
+  it('pages when the Redis master and the Patroni leader die: Prometheus fires, Alertmanager routes, the app\'s inbox lists both', async () => {
+    const redisMaster = ofKind('redis').find((m) => m.role === 'master')!;
+    const leader = ofKind('patroni').find((m) => m.role === 'leader')!;
+    const postmaster = Number((await readFile(path.join(dir, 'cluster', leader.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    // Both faults at once: their `for` durations and group waits overlap instead of adding up.
+    process.kill(redisMaster.pid!, 'SIGKILL');
+    process.kill(leader.pid!, 'SIGKILL');
+    process.kill(postmaster, 'SIGKILL');
+
+    const front = `http://127.0.0.1:${topology({ basePort: base, dir: path.join(dir, 'cluster') }).haproxy[0]!.ports.front}`;
+    const { adminPassword } = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string };
+    const login = await caller(front)('POST', '/api/v1/auth/login', { username: 'admin', password: adminPassword });
+    assert.equal(login.status, 200, JSON.stringify(login.body));
+    const api = caller(front, login.body.accessToken as string);
+
+    // Tier 1 pages (receiver pagerduty); the failover itself is tier 2 (slack) and names the new leader.
+    type Received = { receiver: string; alertname: string; status: string; labels: Record<string, string> };
+    const wanted: Array<{ receiver: string; alertname: string; matches: (a: Received) => boolean }> = [
+      { receiver: 'pagerduty', alertname: 'RedisMasterDown', matches: (a) => a.labels.member === redisMaster.name },
+      { receiver: 'pagerduty', alertname: 'PostgreSQLPrimaryDown', matches: (a) => a.labels.member === leader.name },
+      { receiver: 'slack', alertname: 'PostgreSQLLeaderChanged', matches: (a) => a.labels.member !== leader.name },
+    ];
+    const arrived = (items: Received[]) =>
+      wanted.map((w) => items.find((a) => a.receiver === w.receiver && a.alertname === w.alertname && a.status === 'firing' && w.matches(a)));
+    // Rule groups are evaluated every 30 s (tier 1) and 1 min (tier 2), RedisMasterDown and
+    // PostgreSQLPrimaryDown hold for 30 s, and Alertmanager waits 10 s / 30 s per group: ~2 min.
+    const received = await waitFor(
+      `${wanted.map((w) => `${w.alertname} at ${w.receiver}`).join(', ')} in the inbox`,
+      async () => {
+        const res = await api('GET', '/api/v1/alerts?status=firing&limit=200');
+        if (res.status !== 200) return undefined;
+        const found = arrived(res.body.items as Received[]);
+        return found.every(Boolean) ? (found as Received[]) : undefined;
+      },
+      300_000,
+      2000,
+    );
+    for (const alert of received) {
+      assert.equal(alert.labels.tier, alert.receiver === 'pagerduty' ? '1' : '2', `${alert.alertname} carries its tier`);
+    }
+    // Both Prometheus fire them (each evaluates on its own schedule: the inbox may have them
+    // from one while the other's `for` has a few seconds to go).
+    for (const prometheus of ofKind('prometheus')) {
+      await waitFor(
+        `${prometheus.name} to fire ${wanted.map((w) => w.alertname).join(', ')}`,
+        async () => {
+          const firing = (await get(`http://127.0.0.1:${prometheus.port}/api/v1/alerts`)).data.alerts as Array<{ state: string; labels: Record<string, string> }>;
+          return wanted.every((w) => firing.some((a) => a.state === 'firing' && a.labels.alertname === w.alertname)) ? true : undefined;
+        },
+        120_000,
+        2000,
+      );
+    }
+
+    // `up` brings both back (the old leader as a replica of the new primary, the old master as a replica).
+    const again = await jivs(env, 'up');
+    assert.equal(again.code, 0, again.error);
+    const restarted = again.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).map((l) => String(l.message).split(' ')[1]);
+    assert.deepEqual(restarted.sort(), [leader.name, redisMaster.name].sort());
+    members = again.result.members as MemberStatus[];
+  });
+
+  it('runs every dashboard query against the cluster\'s Prometheus: each parses, and each over series it holds returns data', async () => {
+    const url = `http://127.0.0.1:${ofKind('prometheus')[0]!.port}`;
+    const dashboards = await loadDashboards(path.resolve(import.meta.dirname, '..', 'deploy', 'grafana', 'dashboards'));
+    assert.equal(dashboards.length, 15);
+    const queries = dashboards.flatMap((d) => [...panelQueries(d), ...variableQueries(d)]);
+    const results = await checkQueries(url, queries);
+    const describe = (r: QueryCheck) => `${r.dashboard} / ${r.panel} ${r.refId}: ${r.status}${r.message ? ` (${r.message})` : ''}\n    ${r.query}`;
+    assert.deepEqual(results.filter((r) => r.status === 'parse_error' || r.status === 'error').map(describe), []);
+    // Every metric name Prometheus holds a series of, from any job: engines' exporters and the apps.
+    const names = new Set((await get(`${url}/api/v1/label/__name__/values`)).data as string[]);
+    const held = (m: string) => names.has(m);
+    // Queries over the engines (PostgreSQL, Redis, HAProxy, PgBouncer, etcd, node) get their data
+    // here; the app's, which need traffic of each kind (sign-outs, 401s, jobs...), get theirs in
+    // test/dashboards-live.test.ts.
+    const answerable = results.filter(
+      (r) => !r.emptyAllowed && r.metrics.length > 0 && r.metrics.every(held) && !queryJobs(r.expr).includes('jivs-app'),
+    );
+    const jobs = new Set(answerable.flatMap((r) => queryJobs(r.expr)));
+    for (const job of ['patroni', 'postgres', 'redis', 'sentinel', 'haproxy', 'pgbouncer', 'node', 'etcd']) {
+      assert.ok(jobs.has(job), `some dashboard query over job ${job} is checked`);
+    }
+    assert.deepEqual(answerable.filter((r) => r.status !== 'ok').map(describe), [], 'queries over series Prometheus holds that return nothing');
   });
 
   it('down --wipe stops every member, monitoring included, and leaves none of their processes', async () => {

@@ -36,10 +36,8 @@ const DASHBOARDS = path.resolve(import.meta.dirname, '..', 'deploy', 'grafana', 
  * is checked for parsing only; the cluster test, with real faults, sees them.
  */
 const NOT_EXERCISED: Record<string, string> = {
-  bulkhead_rejected_total: 'needs a workload pool filled to capacity',
   retention_rows_removed_total: 'needs a retention policy run',
   db_replica_lag_seconds: 'needs a streaming replica (the HA cluster)',
-  cache_requests_total: 'needs Redis (the HA cluster)',
   cache_evictions_total: 'needs Redis (the HA cluster)',
   log_messages_total: 'the test app logs nothing (log level silent)',
 };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { adminDsn, createDatabase, databaseDsn } from './support/databases.ts';
+import { startTestApp } from './support/app.ts';
 import { startServiceProcess } from './support/service-process.ts';
 
 /** PID of the embedded PostgreSQL recorded in the data directory, if that process is alive. */
@@ -94,6 +95,28 @@ describe('jivs start refuses settings that cannot work, naming the setting', () 
       );
     } finally {
       await db.drop();
+    }
+  });
+});
+
+describe('a stopping instance drains before it closes its port', () => {
+  it('answers readiness 503 and keeps serving, closing each connection, for http.drainSeconds', async () => {
+    const t = await startTestApp({ 'http.drainSeconds': 2 });
+    try {
+      const stopped = t.app.stop();
+      const startedAt = performance.now();
+      const readiness = await t.request('GET', '/health/readiness');
+      assert.equal(readiness.status, 503);
+      assert.equal(readiness.body.reason, 'shutting down');
+      // Load balancers still sending requests during the drain get answers, not refusals.
+      const served = await t.request('GET', '/health/liveness');
+      assert.equal(served.status, 200);
+      assert.equal(served.headers.get('connection'), 'close', 'kept-alive connections are not reused');
+      await stopped;
+      assert.ok(performance.now() - startedAt >= 1500, 'the port stayed open for the drain');
+      await assert.rejects(fetch(`${t.url}/health/liveness`), 'closed after the drain');
+    } finally {
+      await t.close();
     }
   });
 });

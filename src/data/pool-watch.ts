@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
+import { startAtZero } from '../observability/metrics.ts';
 
 interface Held {
   since: number;
@@ -54,6 +55,8 @@ export type PoolMetrics = ReturnType<typeof poolMetrics>;
  */
 export function watchPool(pool: pg.Pool, role: string, max: number, leakAfterMs: number, metrics: PoolMetrics, log: Logger) {
   const held = new Map<pg.PoolClient, Held>();
+  startAtZero(metrics.timeouts, [{ role }]);
+  startAtZero(metrics.leaks, [{ role }]);
   metrics.samplers.push(() => {
     metrics.connections.set({ role, state: 'active' }, pool.totalCount - pool.idleCount);
     metrics.connections.set({ role, state: 'idle' }, pool.idleCount);

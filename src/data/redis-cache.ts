@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.ts';
+import { CACHE_RESULTS, labelCombinations, startAtZero } from '../observability/metrics.ts';
 
 /**
  * A read-through cache in Redis for values that may be a little stale (dashboard figures):
@@ -9,6 +10,7 @@ import type { AppContext } from '../context.ts';
  */
 export function createRedisCache(ctx: AppContext, name: string, ttlSeconds: number) {
   const requests = ctx.metrics.cacheRequests;
+  startAtZero(requests, labelCombinations({ cache: [name], result: CACHE_RESULTS }));
   return {
     async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
       if (!ctx.redis.enabled) return compute();

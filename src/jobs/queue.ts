@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { Gauge } from 'prom-client';
 import type { Config, WorkloadName } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { labelCombinations, startAtZero, type Metrics } from '../observability/metrics.ts';
 
 /** What a worker handler gets: the job's payload and a signal that aborts when it must stop. */
 export interface JobRun<T> {
@@ -37,6 +37,9 @@ export class JobQueue {
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
+    const pools = labelCombinations({ pool: Object.keys(config.pools) });
+    startAtZero(metrics.poolRejected, pools);
+    for (const pool of pools) metrics.poolActive.set(pool, 0);
     this.#boss = new PgBoss({
       connectionString: writeDsn,
       schema: 'pgboss',

@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The values of `cache_requests_total`'s `result` label. */
+export const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
+
+/** The values of `extractions_total`'s `event` label. */
+export const EXTRACTION_EVENTS = ['created', 'completed', 'failed', 'cancelled'] as const;
+
 /**
  * The service's Prometheus metrics, on a registry of its own so several instances can live in
  * one process (tests). Names follow the plan's alert rules and dashboards.
@@ -7,7 +13,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  return {
+  const metrics = {
     registry,
     httpRequests: new Histogram({
       name: 'http_server_requests_seconds',
@@ -83,9 +89,30 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
+  startAtZero(metrics.extractions, labelCombinations({ event: EXTRACTION_EVENTS }));
+  startAtZero(metrics.authLogins, labelCombinations({ outcome: ['success', 'failure'] }));
+  startAtZero(metrics.rateLimited, labelCombinations({ limit: ['auth', 'default'] }));
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Gives `counter` a series at 0 for each of `labelSets` now, so a rate or a ratio over it reads 0
+ * instead of "no data" until its first event (an error ratio before the first error, a
+ * dashboard panel of rejections that never happened).
+ */
+export function startAtZero<T extends string>(counter: Counter<T>, labelSets: ReadonlyArray<Partial<Record<T, string>>>): void {
+  for (const labels of labelSets) counter.inc(labels, 0);
+}
+
+/** Every combination of the given label values: `{ cache: ['auth'], result: ['hit', 'miss'] }` → 2 sets. */
+export function labelCombinations<T extends string>(values: Record<T, readonly string[]>): Array<Record<T, string>> {
+  return Object.entries<readonly string[]>(values).reduce<Array<Record<string, string>>>(
+    (sets, [name, options]) => sets.flatMap((set) => options.map((value) => ({ ...set, [name]: value }))),
+    [{}],
+  );
+}
 
 /** Micrometer's outcome label. */
 export function outcomeOf(status: number): string {

@@ -3,7 +3,10 @@ import { Gauge, Counter } from 'prom-client';
 import type { Redis } from 'ioredis';
 import type { RedisConnections } from '../data/redis.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { labelCombinations, startAtZero, type Metrics } from '../observability/metrics.ts';
+
+/** A state as `circuit_breaker_transitions_total`'s `to` label says it (`halfopen`). */
+const stateName = (state: CircuitState) => CircuitState[state].toLowerCase();
 
 const STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Closed]: 0,
@@ -32,6 +35,7 @@ export function createRedisGuard(redis: RedisConnections | undefined, metrics: M
     registers: [metrics.registry],
   });
   state.set({ dependency: 'redis' }, 0);
+  startAtZero(transitions, labelCombinations({ dependency: ['redis'], to: [CircuitState.Closed, CircuitState.Open, CircuitState.HalfOpen].map(stateName) }));
   new Gauge({
     name: 'cache_evictions_total',
     help: 'Keys Redis evicted under maxmemory (allkeys-lru) since the master started, from its INFO',
@@ -46,7 +50,7 @@ export function createRedisGuard(redis: RedisConnections | undefined, metrics: M
   });
   breaker.onStateChange((to) => {
     state.set({ dependency: 'redis' }, STATE_VALUE[to]);
-    transitions.inc({ dependency: 'redis', to: CircuitState[to].toLowerCase() });
+    transitions.inc({ dependency: 'redis', to: stateName(to) });
     log.warn({ dependency: 'redis', state: CircuitState[to] }, `redis circuit breaker is now ${CircuitState[to].toLowerCase()}`);
   });
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import type { Role } from '../../http/access.ts';
+import { CACHE_RESULTS, labelCombinations, startAtZero } from '../../observability/metrics.ts';
 
 /** What verifying an access token needs to know, as the database answers it. */
 export interface TokenFacts {
@@ -33,6 +34,7 @@ const epochKey = (userId: string) => `jivs:auth:epoch:${userId}`;
  */
 export function createTokenCache(ctx: AppContext) {
   const requests = ctx.metrics.cacheRequests;
+  startAtZero(requests, labelCombinations({ cache: ['auth'], result: CACHE_RESULTS }));
   const connections = ctx.redis.connections;
   const trusted = () => connections !== undefined && Date.now() - connections.masterSwitchedAt() > TTL_SECONDS * 1000;
 

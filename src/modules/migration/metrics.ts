@@ -1,11 +1,15 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { labelCombinations, startAtZero } from '../../observability/metrics.ts';
+
+/** How a migration run or rollback ends: `migration_runs_total`'s `outcome`. */
+const OUTCOMES = ['completed', 'failed', 'threshold_exceeded', 'verification_failed', 'rolled_back', 'rollback_failed'];
 
 /** The migration module's Prometheus metrics, on the instance's registry. */
 export function createMigrationMetrics(registry: Registry) {
-  return {
+  const metrics = {
     runs: new Counter({
       name: 'migration_runs_total',
-      help: 'Migration runs and rollbacks by how they ended (completed, failed, threshold_exceeded, verification_failed, rolled_back, rollback_failed)',
+      help: `Migration runs and rollbacks by how they ended (${OUTCOMES.join(', ')})`,
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -23,6 +27,8 @@ export function createMigrationMetrics(registry: Registry) {
       registers: [registry],
     }),
   };
+  startAtZero(metrics.runs, labelCombinations({ outcome: OUTCOMES }));
+  return metrics;
 }
 
 export type MigrationMetrics = ReturnType<typeof createMigrationMetrics>;

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
+import { appDrainSeconds } from './haproxy.ts';
 import { nodeAlias } from './pgbouncer.ts';
 import { getJson, probeOrDown } from './probes.ts';
 
@@ -27,6 +28,7 @@ export function appEnvironment(member: Member, cluster: ClusterContext): Record<
     JIVS_ALERTS_WEBHOOK_TOKEN: cluster.secrets.alertWebhookToken,
     JIVS_REDIS_SENTINELS: cluster.topology.sentinel.map((s) => `127.0.0.1:${s.port}`).join(','),
     JIVS_REDIS_PASSWORD: cluster.secrets.redis,
+    JIVS_HTTP_DRAIN_SECONDS: String(appDrainSeconds),
     JIVS_INSTANCE_NAME: member.name,
     JIVS_INSTANCE_ZONE: member.zone,
     JIVS_LOG_LEVEL: cluster.config.log.level,

@@ -4,6 +4,16 @@ import type { ClusterContext, Engine } from '../engine.ts';
 import type { Member } from '../topology.ts';
 import { getJson, probeOrDown } from './probes.ts';
 
+/** How HAProxy checks the app instances' readiness. */
+const APP_CHECK = { intervalSeconds: 1, fall: 2, timeoutSeconds: 2 };
+
+/**
+ * The longest a front end can keep sending new requests to an instance after its readiness
+ * turned 503: `fall` failed checks, each up to an interval plus its timeout apart, and one
+ * second to spare. An instance told to stop keeps serving this long before it closes.
+ */
+export const appDrainSeconds = APP_CHECK.fall * (APP_CHECK.intervalSeconds + APP_CHECK.timeoutSeconds) + 1;
+
 function haproxyConfig(member: Member, cluster: ClusterContext): string {
   const { postgres, app } = cluster.topology;
   const data = postgres.filter((n) => !n.analytics);
@@ -13,6 +23,9 @@ function haproxyConfig(member: Member, cluster: ClusterContext): string {
   const lag = cluster.settings.replicaLagLimitBytes;
   // Database backends drop sessions to a node marked down so clients reconnect to the new primary at once.
   const dbChecks = '  default-server inter 1s fall 2 rise 1 on-marked-down shutdown-sessions';
+  // A node that is down in the write backend is checked 4x a second, so a freshly promoted
+  // primary takes writes within 250 ms of Patroni saying so instead of up to a second later.
+  const primaryChecks = `${dbChecks} downinter 250ms`;
   return `# Rendered by jivs cluster for ${member.name} (zone ${member.zone}); do not edit.
 global
   maxconn 4000
@@ -34,7 +47,7 @@ frontend write
   default_backend primary
 backend primary
   option httpchk GET /primary
-${dbChecks}
+${primaryChecks}
   http-check expect status 200
 ${servers(data)}
 
@@ -71,13 +84,13 @@ backend apps
   mode http
   balance roundrobin
   timeout server 60s
-  timeout check 2s
+  timeout check ${APP_CHECK.timeoutSeconds}s
   option httpchk GET /health/readiness
   http-check expect status 200
   option redispatch 1
   retry-on conn-failure empty-response response-timeout
   # No shutdown-sessions here: a request in flight on an instance going away must finish.
-  default-server inter 1s fall 2 rise 2
+  default-server inter ${APP_CHECK.intervalSeconds}s fall ${APP_CHECK.fall} rise 2
 ${app.map((a) => `  server ${a.name} 127.0.0.1:${a.port} check`).join('\n')}
 
 frontend stats
