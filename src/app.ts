@@ -22,6 +22,7 @@ import { createSourcesModule } from './modules/sources/index.ts';
 import { databaseIndicator, diskIndicator, healthRoutes, jobsIndicator, redisIndicator } from './observability/health.ts';
 import { countLines, createLogger, named, type Logger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { startTracing } from './observability/tracing.ts';
 import { createRedisGuard } from './resilience/redis-breaker.ts';
 import { isPrimaryUnavailable } from './resilience/database-failover.ts';
 import { loadSecrets } from './secrets.ts';
@@ -66,6 +67,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
 
   try {
+    const tracing = startTracing(config.tracing, config.instance, named(log, 'tracing'));
+    // Registered first so it runs last: spans of the shutdown itself are exported too.
+    cleanups.push(() => tracing.shutdown());
     const secrets = await loadSecrets(config);
     let dsns: RoleDsns;
     let embedded: EmbeddedPostgres | undefined;
@@ -91,7 +95,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const metrics = createMetrics();
     countLines(log, (level, logger) => metrics.logMessages.inc({ level, logger }));
-    const db = new DatabaseRoles(dsns, config.database, named(log, 'db'), metrics.registry);
+    const db = new DatabaseRoles(dsns, config.database, named(log, 'db'), metrics.registry, tracing.tracer);
     cleanups.push(() => db.end());
     step('applying schema migrations');
     await migrate(db.write, named(log, 'migrate')).catch((error: unknown) => {
@@ -99,15 +103,15 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     });
     await db.start();
 
-    const queue = new JobQueue(dsns.write, config.jobs, named(log, 'jobs'), metrics);
-    const redisConnections = connectRedis(config.redis, named(log, 'redis'));
+    const queue = new JobQueue(dsns.write, config.jobs, named(log, 'jobs'), metrics, tracing);
+    const redisConnections = connectRedis(config.redis, named(log, 'redis'), tracing.tracer);
     if (redisConnections) {
       cleanups.push(() => redisConnections.close());
       step('asking the Sentinels for the Redis master');
       await checkSentinels(redisConnections, config.redis);
     }
     const redis = createRedisGuard(redisConnections, metrics, named(log, 'redis'));
-    const ctx: AppContext = { config, log, db, metrics, secrets, queue, redis, lifecycle: { shuttingDown: false } };
+    const ctx: AppContext = { config, log, db, metrics, tracing, secrets, queue, redis, lifecycle: { shuttingDown: false } };
     step('starting the job queue');
     await queue.start();
     cleanups.push(() => queue.stop(config.http.shutdownGraceSeconds * 1000));

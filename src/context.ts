@@ -3,6 +3,7 @@ import type { DatabaseRoles } from './data/database-roles.ts';
 import type { JobQueue } from './jobs/queue.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { Tracing } from './observability/tracing.ts';
 import type { RedisGuard } from './resilience/redis-breaker.ts';
 
 /** Key material the service needs, from config or generated into the data directory. */
@@ -19,6 +20,8 @@ export interface AppContext {
   log: Logger;
   db: DatabaseRoles;
   metrics: Metrics;
+  /** This instance's tracer provider and exporter (not registered globally). */
+  tracing: Tracing;
   secrets: Secrets;
   queue: JobQueue;
   /** Redis through Sentinel behind a circuit breaker; `enabled` is false without sentinels. */

@@ -219,6 +219,23 @@ export const configSchema = z.strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     })
     .prefault({}),
+  /** OpenTelemetry traces (see docs/observability.md, "Traces"). */
+  tracing: z
+    .strictObject({
+      /**
+       * Share of new traces kept (0..1; the plan: 10%). A request that arrives with a W3C
+       * `traceparent` follows its caller's decision instead (parent-based sampling).
+       */
+      sampleRatio: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.1),
+      /**
+       * OTLP/HTTP (JSON) traces endpoint, e.g. `http://127.0.0.1:4318/v1/traces`. Unset, spans still
+       * give log lines their `trace_id`/`span_id` but are exported nowhere.
+       */
+      otlpEndpoint: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+      /** `service.name` of every span. */
+      serviceName: z.string().min(1).max(100).default('jivs-platform'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Tracer } from '@opentelemetry/api';
 import pg from 'pg';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -6,6 +7,7 @@ import { failoverRetry, isPrimaryUnavailable } from '../resilience/database-fail
 import { noop, type IPolicy, type RetryPolicy } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import { poolMetrics, watchPool } from './pool-watch.ts';
+import { tracedClient, tracedQuery } from './query-spans.ts';
 import { ReplicaMonitor, type ReplicaView } from './replica-monitor.ts';
 
 export type RoleName = 'write' | 'read' | 'analytics';
@@ -54,37 +56,44 @@ function createPool(role: RoleName, dsn: string, settings: PoolSettings, log: Lo
  * The pool with `query()` and `connect()` retried through a failover. Only statements that
  * failed because the server went away or is read-only are retried. While a shared transaction
  * is open (`joined` gives its connection), `query()` runs in it instead, unretried: the
- * transaction's owner retries the whole of it.
+ * transaction's owner retries the whole of it. Every statement, through `query()` or on a
+ * client from `connect()`, is a span of the trace it runs in (query-spans.ts).
  */
 function throughFailover(
   pool: pg.Pool,
+  role: RoleName,
   policy: IPolicy,
   watch: ReturnType<typeof watchPool>,
   timer: () => () => void,
+  tracer: Tracer,
   joined: () => pg.PoolClient | undefined = () => undefined,
 ): pg.Pool {
   return new Proxy(pool, {
     get(target, prop) {
       if (prop === 'query') {
         return (...args: unknown[]) => {
+          // The shared transaction's client came from connect() below: it traces its statements.
           const shared = joined();
           if (shared) return (shared.query as (...a: unknown[]) => unknown)(...args);
           if (typeof args.at(-1) === 'function') return (target.query as (...a: unknown[]) => unknown)(...args);
-          return policy.execute(async () => {
-            const done = timer();
-            try {
-              return await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
-            } finally {
-              done();
-            }
-          });
+          // One span per statement, however many failover retries it takes.
+          return tracedQuery(tracer, role, args[0], () =>
+            policy.execute(async () => {
+              const done = timer();
+              try {
+                return await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
+              } finally {
+                done();
+              }
+            }),
+          );
         };
       }
       if (prop === 'connect') {
         return (...args: unknown[]) =>
           args.length > 0
             ? (target.connect as (...a: unknown[]) => unknown)(...args)
-            : policy.execute(() => watch.acquire(() => target.connect()));
+            : policy.execute(() => watch.acquire(() => target.connect())).then((client) => tracedClient(client, tracer, role));
       }
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -143,7 +152,7 @@ export class DatabaseRoles {
   /** The shared transaction of the work running now, if any (see `sharedTransaction`). */
   readonly #shared = new AsyncLocalStorage<SharedTransaction>();
 
-  constructor(dsns: RoleDsns, settings: Config['database'], log: Logger, registry: Registry) {
+  constructor(dsns: RoleDsns, settings: Config['database'], log: Logger, registry: Registry, tracer: Tracer) {
     this.#log = log;
     this.#failover = failoverRetry(settings.failoverBudgetMs);
     this.#failover.onRetry((e) => log.warn({ error: 'error' in e ? (e.error as Error).message : 'result', delay_ms: Math.round(e.delay) }, 'database unavailable, retrying (failover?)'));
@@ -159,7 +168,7 @@ export class DatabaseRoles {
       this.#watches.push(watch);
       const onReplica = dsn !== dsns.write;
       const timer = () => metrics.queryDuration.startTimer({ role });
-      return throughFailover(raw, onReplica ? noop : this.#failover, watch, timer, role === 'write' ? () => this.#joined() : undefined);
+      return throughFailover(raw, role, onReplica ? noop : this.#failover, watch, timer, tracer, role === 'write' ? () => this.#joined() : undefined);
     };
     this.write = pool('write', dsns.write);
     const reads = replicas.length > 0 ? replicas : [dsns.write];

@@ -1,6 +1,8 @@
+import type { Tracer } from '@opentelemetry/api';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
+import { traceCommands } from './redis-spans.ts';
 
 /** The master (writes) and a replica-preferred connection (cache reads), both found through Sentinel. */
 export interface RedisConnections {
@@ -59,9 +61,9 @@ const fields = (flat: unknown): Record<string, string> => {
  * every (re)connect and, with `failoverDetector`, drops its connection as soon as a Sentinel
  * announces `+switch-master`, so commands move to the new master without waiting for a timeout.
  * Commands fail fast (commandTimeoutMs, no offline queue): callers fall back to PostgreSQL or
- * to in-process state instead of waiting.
+ * to in-process state instead of waiting. Each command is a span of the trace it runs in.
  */
-export function connectRedis(settings: Config['redis'], log: Logger): RedisConnections | undefined {
+export function connectRedis(settings: Config['redis'], log: Logger, tracer: Tracer): RedisConnections | undefined {
   if (settings.sentinels.length === 0) return undefined;
   const sentinels = settings.sentinels.map((s) => {
     const [host, port] = s.split(':');
@@ -83,6 +85,7 @@ export function connectRedis(settings: Config['redis'], log: Logger): RedisConne
   const replica = new Redis({ ...common, role: 'slave', preferredSlaves: [], connectionName: 'jivs:replica' });
   for (const [role, client] of [['master', master], ['replica', replica]] as const) {
     client.on('error', (error: Error) => log.warn({ role, error: error.message }, 'redis connection error'));
+    traceCommands(client, tracer);
   }
   // ioredis reconnects to whichever server the Sentinels name; a different address than last
   // time means a failover happened, and writes the old master took may be gone.

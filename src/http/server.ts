@@ -18,7 +18,7 @@ import {
   type FastifyPluginAsyncZod,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
 import { CommitInDoubtError, NoAnalyticsNodeError } from '../data/database-roles.ts';
 import { isPrimaryUnavailable } from '../resilience/database-failover.ts';
@@ -28,6 +28,7 @@ import { type Access, type Principal } from './access.ts';
 import { badRequest, forbidden, isHttpError, unauthorized } from './errors.ts';
 import { idempotent, IDEMPOTENT_METHODS } from './idempotency.ts';
 import { createRateLimits } from './rate-limits.ts';
+import { nameRequestSpan, tracedRequests } from './request-spans.ts';
 import { hasControlCharacters } from './text.ts';
 
 export type Server = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -57,9 +58,22 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
     requestIdHeader: 'x-request-id',
     trustProxy: ['127.0.0.1', '::1'],
     routerOptions: { maxParamLength: 200 },
+    // Fastify's own server, with each request run inside its trace span (request-spans.ts).
+    serverFactory: (handler, options) => {
+      const server = createServer(tracedRequests(ctx.tracing, handler));
+      server.keepAliveTimeout = Number(options.keepAliveTimeout);
+      server.requestTimeout = Number(options.requestTimeout);
+      server.setTimeout(Number(options.connectionTimeout));
+      return server;
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  // First of the hooks, so a request refused by a later one (401, 403, 429) is named too.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.url) nameRequestSpan(request.raw, request.method, request.routeOptions.url);
+  });
 
   // A route without a declared audience would be an accidental hole; refuse to start.
   // Signed-in changes accept an Idempotency-Key (sign-in itself is not kept: its answer holds tokens).

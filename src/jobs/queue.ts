@@ -4,6 +4,7 @@ import { Gauge } from 'prom-client';
 import type { Config, WorkloadName } from '../config/schema.ts';
 import type { Logger } from '../observability/logger.ts';
 import { labelCombinations, startAtZero, type Metrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing.ts';
 
 /** What a worker handler gets: the job's payload and a signal that aborts when it must stop. */
 export interface JobRun<T> {
@@ -33,7 +34,7 @@ export class JobQueue {
   readonly #shutdown = new AbortController();
   #started = false;
 
-  constructor(writeDsn: string, config: Config['jobs'], log: Logger, metrics: Metrics) {
+  constructor(writeDsn: string, config: Config['jobs'], log: Logger, metrics: Metrics, tracing: Tracing) {
     this.#config = config;
     this.#log = log;
     this.#metrics = metrics;
@@ -50,6 +51,11 @@ export class JobQueue {
       instanceName: 'jivs',
       // Workers wake on NOTIFY when a job is sent instead of waiting for their next poll.
       useListenNotify: config.listenNotify,
+      // pg-boss's own spans, on this instance's provider: `send <queue>` (PRODUCER) in the trace
+      // that queues a job, whose W3C trace context it stores on the job row (trace_context), and
+      // `process <queue>` (CONSUMER) for each attempt, continuing that trace; one job per fetch
+      // (batchSize 1), so one CONSUMER span per attempt.
+      openTelemetry: { tracerProvider: tracing.provider, propagator: tracing.propagator, propagateContext: true },
     });
     this.#boss.on('error', (error: Error) => log.warn({ error: error.message }, 'job queue error'));
     const boss = this.#boss;

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 import { maskText, maskValue } from './masking.ts';
 
@@ -5,11 +6,13 @@ export type { Logger };
 
 /**
  * JSON lines with the plan's field names (`@timestamp`, `level`, `logger`, `message`, plus
- * domain fields). Masking happens here, for every call site.
+ * domain fields, and `trace_id`/`span_id` of the span active when the line is written).
+ * Masking happens here, for every call site.
  */
 export function createLogger(level: LoggerOptions['level'] = 'info', destination?: DestinationStream): Logger {
   const options: LoggerOptions = {
     level,
+    mixin: traceIds,
     messageKey: 'message',
     errorKey: 'error',
     base: null,
@@ -32,7 +35,12 @@ export function createLogger(level: LoggerOptions['level'] = 'info', destination
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** A child logger named like the plan's `logger` field, e.g. `jivs.extraction`. */
+/** The active span's ids, sampled or not, so a line can be found from its trace and back. */
+function traceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpanContext(context.active());
+  return span && trace.isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
 /** Called for every line a logger (or any of its children) writes: the `log_messages_total` metric. */
 export type LineCounter = (level: string, logger: string) => void;
 

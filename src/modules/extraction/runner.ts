@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { AppContext } from '../../context.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import { RETRY_LIMIT, type JobRun } from '../../jobs/queue.ts';
 import { named } from '../../observability/logger.ts';
+import { inSpan } from '../../observability/spans.ts';
 import type { SourcesModule } from '../sources/index.ts';
 import { createArchiveTableSql, writeSegments, type CheckpointProgress } from './archive-writer.ts';
 import { classify, HandedBackError, isHandedBack, isJobInputError, isLeaseLost, LeaseLostError } from '../../jobs/attempts.ts';
@@ -12,6 +14,7 @@ import { openReader } from './readers/open-reader.ts';
 import { fingerprintSql } from './readers/postgres-reader.ts';
 import type { ArchiveColumn, ExtractionReader, ResumeState, SourceFingerprint } from './readers/reader.ts';
 import type { ExtractionSpec } from './spec.ts';
+import { sourceAttributes, tracedRead } from './spans.ts';
 
 const SQL = sqlFiles(import.meta.dirname, ['claim', 'finish', 'record-dataset', 'lock-own-job']);
 
@@ -79,11 +82,13 @@ async function archiveFingerprint(
 
 /**
  * The worker side of an extraction: one call per attempt. Every cycle ends in one log line that
- * says what was decided (completed, verified or not, handed back, retrying, failed).
+ * says what was decided (completed, verified or not, handed back, retrying, failed). Each step
+ * is a span of the attempt's job span (see spans.ts).
  */
 export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) {
   const log = named(ctx.log, 'extraction');
   const { metrics } = ctx;
+  const { tracer } = ctx.tracing;
 
   async function finish(
     id: string,
@@ -105,6 +110,8 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
     }
     const started = performance.now();
     const fields = { extraction_id: job.id, attempt: run.attempt + 1 };
+    const jobSpan = trace.getActiveSpan();
+    jobSpan?.setAttributes({ 'jivs.extraction.id': job.id, 'jivs.job.attempt': run.attempt + 1 });
     let reader: ExtractionReader | undefined;
     let kind = 'unknown';
     const observe = (outcome: string) =>
@@ -120,7 +127,10 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
       }
       const source = await sources.resolve(job.source_id);
       kind = source.kind;
-      reader = await openReader(source, job.spec, ctx.config.sources.httpTimeoutMs);
+      jobSpan?.setAttribute('jivs.source.kind', kind);
+      reader = await inSpan(tracer, 'extraction.connect', sourceAttributes(source), () =>
+        openReader(source, job.spec, ctx.config.sources.httpTimeoutMs),
+      );
       const resumeFrom: CheckpointProgress =
         job.checkpoint && reader.resumable
           ? { rows: Number(job.records_extracted), bytes: Number(job.bytes_extracted), resume: job.checkpoint }
@@ -133,20 +143,26 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
       const client = await ctx.db.write.connect();
       try {
         await client.query(createArchiveTableSql(client, job.archive_table, reader.columns));
-        const result = await writeSegments(client, reader.segments(resumeFrom.resume, run.signal), {
-          jobId: job.id,
-          leaseId,
-          table: job.archive_table,
-          checkpointRows: ctx.config.jobs.checkpointRows,
-          checkpointMs: 5000,
-          start: resumeFrom,
-          restart: !reader.resumable || resumeFrom.rows === 0,
-          signal: run.signal,
-          onCheckpoint: (progress, chunkRows, chunkBytes) => {
-            log.debug({ ...fields, records_extracted: progress.rows, chunk_rows: chunkRows }, 'checkpoint committed');
-            metrics.extractionRecords.inc({ source_kind: kind }, chunkRows);
-            metrics.extractionBytes.inc({ source_kind: kind }, chunkBytes);
-          },
+        const segments = tracedRead(tracer, source, reader.readStatement?.(resumeFrom.resume), reader.segments(resumeFrom.resume, run.signal));
+        const bulkInsert = { 'db.system': 'postgresql', 'db.operation': 'COPY', 'db.sql.table': `archive.${job.archive_table}` };
+        const result = await inSpan(tracer, 'extraction.bulk_insert', bulkInsert, async (span) => {
+          const written = await writeSegments(client, segments, {
+            jobId: job.id,
+            leaseId,
+            table: job.archive_table,
+            checkpointRows: ctx.config.jobs.checkpointRows,
+            checkpointMs: 5000,
+            start: resumeFrom,
+            restart: !reader!.resumable || resumeFrom.rows === 0,
+            signal: run.signal,
+            onCheckpoint: (progress, chunkRows, chunkBytes) => {
+              log.debug({ ...fields, records_extracted: progress.rows, chunk_rows: chunkRows }, 'checkpoint committed');
+              metrics.extractionRecords.inc({ source_kind: kind }, chunkRows);
+              metrics.extractionBytes.inc({ source_kind: kind }, chunkBytes);
+            },
+          });
+          span.setAttribute('db.rows', written.progress.rows - resumeFrom.rows);
+          return written;
         });
 
         if (result.cancelled) {
@@ -165,10 +181,9 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
         }
 
         const copied = performance.now();
-        const [sourcePrint, archive] = await Promise.all([
-          reader.sourceFingerprint(result.progress.resume),
-          archiveFingerprint(client, reader, job.archive_table, reader.columns),
-        ]);
+        const [sourcePrint, archive] = await inSpan(tracer, 'extraction.verify', { 'jivs.verification.method': reader.fingerprint }, () =>
+          Promise.all([reader!.sourceFingerprint(result.progress.resume), archiveFingerprint(client, reader!, job.archive_table, reader!.columns)]),
+        );
         const verification: Verification = {
           method: reader.fingerprint,
           source: sourcePrint,
@@ -177,6 +192,7 @@ export function createExtractionRunner(ctx: AppContext, sources: SourcesModule) 
           copyMs: Math.round(copied - started),
           verifyMs: Math.round(performance.now() - copied),
         };
+        jobSpan?.setAttribute('jivs.verification.match', verification.match);
         if (!verification.match) {
           const error = `verification failed: the source has ${sourcePrint.rows} rows (checksum ${sourcePrint.checksum}), the archive ${archive.rows} (checksum ${archive.checksum}); the source may have changed during the extraction; start it again to re-extract`;
           await finish(job.id, leaseId, 'failed', error, verification);

@@ -125,6 +125,15 @@ export async function openPostgresReader(
       });
     };
 
+    const cols = keys.map((k) => client.escapeIdentifier(k.name));
+    const order = keys.length > 0 ? `ORDER BY ${cols.join(', ')}` : '';
+    const lastKeyOf = (resume: ResumeState | undefined) => (keys.length > 0 ? (resume?.lastKey as string[] | undefined) : undefined);
+    /** The copy after `bounds` (the last archived key, as SQL expressions), or from the start. */
+    const copySql = (bounds: string[] | undefined) => {
+      const where = bounds ? `WHERE (${cols.join(', ')}) > (${bounds.map((b, i) => `${b}::${keys[i]!.sourceType}`).join(', ')})` : '';
+      return `COPY (SELECT * FROM ${from} ${where} ${order}) TO STDOUT`;
+    };
+
     let inSnapshot = false;
     let activeStream: NodeJS.ReadableStream | undefined;
     return {
@@ -132,18 +141,13 @@ export async function openPostgresReader(
       estimate: estimatedRows !== undefined ? { rows: estimatedRows } : {},
       resumable: keys.length > 0,
       fingerprint: method,
+      readStatement: (resume) => copySql(lastKeyOf(resume)?.map((_, i) => `$${i + 1}`)),
       async *segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncGenerator<Segment> {
-        const lastKey = keys.length > 0 ? (resume?.lastKey as string[] | undefined) : undefined;
-        const cols = keys.map((k) => client.escapeIdentifier(k.name));
-        const where = lastKey
-          ? `WHERE (${cols.join(', ')}) > (${lastKey.map((v, i) => `${client.escapeLiteral(v)}::${keys[i]!.sourceType}`).join(', ')})`
-          : '';
-        const order = keys.length > 0 ? `ORDER BY ${cols.join(', ')}` : '';
         // The copy and the source fingerprint after it share one repeatable-read snapshot, so both
         // see exactly the same rows even on a source that is being written to.
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         inSnapshot = true;
-        const stream = client.query(copyTo(`COPY (SELECT * FROM ${from} ${where} ${order}) TO STDOUT`));
+        const stream = client.query(copyTo(copySql(lastKeyOf(resume)?.map((v) => client.escapeLiteral(v)))));
         activeStream = stream;
         const abort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
         signal.addEventListener('abort', abort, { once: true });

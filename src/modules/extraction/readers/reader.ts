@@ -44,6 +44,11 @@ export interface ExtractionReader {
    * row in the engine.
    */
   readonly fingerprint: 'sql-record-hash' | 'sql-text-hash' | 'canonical-json-hash';
+  /**
+   * The statement `segments(resume)` runs, with placeholders where it has values (SQL sources
+   * only; for the trace's `db.statement`).
+   */
+  readStatement?(resume: ResumeState | undefined): string;
   /** Streams segments that follow `resume` (the start when undefined). */
   segments(resume: ResumeState | undefined, signal: AbortSignal): AsyncIterable<Segment>;
   /** Count and checksum of the source, computed the same way as `archiveFingerprint`. */

@@ -36,6 +36,9 @@ export function appEnvironment(member: Member, cluster: ClusterContext): Record<
     JIVS_SOURCES_FILE_ROOT: path.join(cluster.dir, 'files'),
     JIVS_RATE_LIMITS_DEFAULT_POINTS: String(cluster.config.rateLimits.default.points),
     JIVS_RATE_LIMITS_AUTH_POINTS: String(cluster.config.rateLimits.auth.points),
+    // The cluster runs no trace collector: the instances export to the one `jivs cluster` is told of.
+    JIVS_TRACING_SAMPLE_RATIO: String(cluster.config.tracing.sampleRatio),
+    ...(cluster.config.tracing.otlpEndpoint ? { JIVS_TRACING_OTLP_ENDPOINT: cluster.config.tracing.otlpEndpoint } : {}),
     // See jobs.listenNotify in src/config/schema.ts: polling survives a failover, LISTEN does not.
     JIVS_JOBS_LISTEN_NOTIFY: 'false',
   };
