@@ -28,6 +28,11 @@ describe('masking', () => {
     assert.deepEqual(out, { user: 'bob', password: REDACTED, nested: { refreshToken: REDACTED, list: [{ apiKey: REDACTED }] }, count: 3 });
   });
 
+  it('keeps durations and sizes that are about secrets, not secrets themselves', () => {
+    const out = maskValue({ accessTokenTtlSeconds: 900, passwordMinLength: 12, tokenTtl: 60, secretKeyMs: 5, tokenSecret: 'x' });
+    assert.deepEqual(out, { accessTokenTtlSeconds: 900, passwordMinLength: 12, tokenTtl: 60, secretKeyMs: 5, tokenSecret: REDACTED });
+  });
+
   it('keeps an error readable while masking its message', () => {
     const out = maskValue(new Error('login failed for eve@example.com')) as { type: string; message: string };
     assert.equal(out.type, 'Error');

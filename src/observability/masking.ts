@@ -42,8 +42,11 @@ export function maskText(text: string): string {
   return out;
 }
 
+/** A duration, size or count about a secret (`accessTokenTtlSeconds`, `passwordMinLength`) is no secret. */
+const MEASURE_OF_SECRET = /(ttl|seconds|minutes|hours|days|ms|length|count|points)$/i;
+
 /** True for field names whose values are secrets whatever they contain. */
-export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key);
+export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !MEASURE_OF_SECRET.test(key);
 
 /** Deep copy of a log record with secrets removed and personal data masked. */
 export function maskValue(value: unknown, depth = 0): unknown {
