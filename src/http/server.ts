@@ -54,6 +54,7 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
     loggerInstance: httpLog,
     bodyLimit: ctx.config.http.bodyLimitBytes,
     // One line per request is written by the onResponse hook below, with the plan's fields.
+    // Every line written through request.log carries request_id from this binding.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     requestIdHeader: 'x-request-id',
     trustProxy: ['127.0.0.1', '::1'],
@@ -140,14 +141,13 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         route,
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime),
-        request_id: request.id,
         user_id: request.principal?.userId,
         remote_addr: request.ip,
       },
       'request completed',
     );
     await parts.onRequestDone?.(request, reply).catch((error: unknown) =>
-      request.log.error({ error, request_id: request.id }, 'could not record the request in the audit trail'),
+      request.log.error({ error }, 'could not record the request in the audit trail'),
     );
   });
 
@@ -200,7 +200,7 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
     }
     const unavailable = unavailableMessage(error);
     if (unavailable) {
-      request.log.warn({ error: error.message, request_id: request.id }, 'request failed: database unavailable');
+      request.log.warn({ error: error.message }, 'request failed: database unavailable');
       return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: unavailable, requestId: request.id });
     }
     const status = error.statusCode ?? 500;
@@ -211,7 +211,7 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
         requestId: request.id,
       });
     }
-    request.log.error({ error, request_id: request.id }, 'request failed');
+    request.log.error({ error }, 'request failed');
     return reply.code(500).send({
       error: 'internal',
       message: `the server failed to handle this request; quote request id ${request.id} when reporting it`,

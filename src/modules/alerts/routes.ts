@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { CAN } from '../../http/access.ts';
 import { badRequest, forbidden, unauthorized } from '../../http/errors.ts';
-import { pageQuery } from '../../http/paging.ts';
+import { nextPageKey, pageKey, pageQuery } from '../../http/paging.ts';
 import type { Routes } from '../../http/server.ts';
 import { nameText } from '../../http/text.ts';
 import { named } from '../../observability/logger.ts';
@@ -30,13 +30,7 @@ const listQuery = pageQuery()
     receiver: receiverName.optional().describe('`pagerduty`, `slack` or `email` in deploy/alertmanager'),
     status: z.enum(ALERT_STATUSES).optional().describe('the alert\'s own status in its notification'),
     alertname: nameText(200).optional(),
-    cursor: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(Number.MAX_SAFE_INTEGER)
-      .optional()
-      .describe('`nextCursor` of the previous page'),
+    cursor: pageKey('`nextCursor` of the previous page'),
   });
 
 const inboxAnswer = z.object({
@@ -134,8 +128,7 @@ export function alertRoutes(ctx: AppContext, store: AlertStore, metrics: AlertMe
       async (request) => {
         const { limit, cursor, ...filters } = request.query;
         const items = await store.list(filters, cursor, limit);
-        const last = items.at(-1);
-        return { items, nextCursor: last && items.length === limit ? last.id : null };
+        return { items, nextCursor: nextPageKey(items, limit, (a) => a.id) };
       },
     );
   };

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { CAN } from '../../http/access.ts';
+import { nextPageKey, pageKey, pageQuery } from '../../http/paging.ts';
 import type { Routes } from '../../http/server.ts';
 import { nameText } from '../../http/text.ts';
 import { searchEntries, verifyChain, type AuditFilters } from './audit-log.ts';
@@ -23,8 +24,8 @@ const filters = z.strictObject({
 });
 
 const searchQuery = filters.extend({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe('entries before this seq: `nextBefore` of the previous page'),
+  limit: pageQuery(100).shape.limit,
+  before: pageKey('entries before this seq: `nextBefore` of the previous page'),
 });
 
 const verification = z.object({
@@ -70,8 +71,7 @@ export function auditRoutes(ctx: AppContext): Routes {
       async (request) => {
         const { limit, before, ...where } = request.query;
         const rows = await searchEntries(ctx.db.read(), where, before?.toString(), limit);
-        const last = rows.at(-1);
-        return { items: rows.map(presentEntry), nextBefore: last && rows.length === limit ? Number(last.seq) : null };
+        return { items: rows.map(presentEntry), nextBefore: nextPageKey(rows, limit, (r) => Number(r.seq)) };
       },
     );
     app.get(
