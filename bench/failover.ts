@@ -5,8 +5,10 @@
  * The reference is the raw engine: a client writing straight through HAProxy's write port (or to
  * Redis through Sentinel) every 50 ms; its longest gap between acknowledged writes is the outage
  * the engines themselves have. Ours is what API clients see in the same window: failed requests,
- * p99 and worst latency, and acknowledged writes missing afterwards. The ratio printed is the
- * worst API stall over the engine outage (≈1: the API waits the outage out and no longer).
+ * p99 and worst latency, and acknowledged writes missing afterwards. For the faults that stop the
+ * engine's writes (loss of the PostgreSQL leader or the Redis master) the ratio printed is the
+ * worst API stall over the engine outage (≈1: the API waits the outage out and no longer); the
+ * other faults have no write outage to compare with ("—").
  * Also prints the idle CPU and memory (PSS) of the whole topology.
  *
  *   npm run bench:failover [-- --rounds 3] [--json]
@@ -20,10 +22,12 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { clusterDown, clusterStatus, clusterUp, type MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { clusterContext, clusterDown, clusterStatus, clusterUp, killNode, type MemberStatus } from '../src/ops/cluster/cluster.ts';
+import type { ClusterContext } from '../src/ops/cluster/engine.ts';
 import { stopProcess } from '../src/ops/cluster/processes.ts';
-import { topology, type Topology } from '../src/ops/cluster/topology.ts';
+import type { Topology } from '../src/ops/cluster/topology.ts';
 import { runLoad, type LoadReport } from '../src/ops/load.ts';
+import { caller } from '../test/support/service-process.ts';
 import { args, machine, median, ROUNDS, say } from './support.ts';
 
 const BASE_PORT = 15_000;
@@ -112,16 +116,13 @@ function redisProbe(nodes: Topology, config: Config, password: string): Probe {
 interface Fault {
   name: string;
   engine: 'postgres' | 'redis';
+  /** It takes the engine's primary: writes stop until a failover, the outage the API stall is compared with. */
+  primaryLoss: boolean;
   /** Does the damage and waits until the cluster has reacted. */
-  inflict(members: MemberStatus[], config: Config): Promise<void>;
+  inflict(members: MemberStatus[], cluster: ClusterContext): Promise<void>;
 }
 
 const leader = (ms: MemberStatus[]) => ms.find((m) => m.kind === 'patroni' && m.role === 'leader')!;
-const killNode = async (config: Config, node: MemberStatus) => {
-  const postmaster = Number((await readFile(path.join(config.cluster.dir!, node.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  process.kill(node.pid!, 'SIGKILL');
-  process.kill(postmaster, 'SIGKILL');
-};
 const waitUntil = async (what: string, check: () => Promise<boolean>, timeoutMs = 120_000) => {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -134,11 +135,12 @@ const FAULTS: Fault[] = [
   {
     name: 'PostgreSQL node loss (Patroni leader + postgres, SIGKILL)',
     engine: 'postgres',
-    async inflict(members, config) {
+    primaryLoss: true,
+    async inflict(members, cluster) {
       const old = leader(members);
-      await killNode(config, old);
+      await killNode(cluster.topology, old);
       await waitUntil('a new leader', async () => {
-        const now = (await clusterStatus(config)).find((m) => m.kind === 'patroni' && m.role === 'leader' && m.running);
+        const now = (await clusterStatus(cluster.config, { kinds: ['patroni'] })).find((m) => m.role === 'leader' && m.running);
         return now !== undefined && now.name !== old.name;
       });
     },
@@ -146,11 +148,12 @@ const FAULTS: Fault[] = [
   {
     name: 'Redis master loss (SIGKILL)',
     engine: 'redis',
-    async inflict(members, config) {
+    primaryLoss: true,
+    async inflict(members, cluster) {
       const old = members.find((m) => m.kind === 'redis' && m.role === 'master')!;
       process.kill(old.pid!, 'SIGKILL');
       await waitUntil('a new Redis master', async () => {
-        const now = (await clusterStatus(config)).find((m) => m.kind === 'redis' && m.role === 'master' && m.running);
+        const now = (await clusterStatus(cluster.config, { kinds: ['redis'] })).find((m) => m.role === 'master' && m.running);
         return now !== undefined && now.name !== old.name;
       });
     },
@@ -158,20 +161,23 @@ const FAULTS: Fault[] = [
   {
     name: 'read replica loss (SIGKILL)',
     engine: 'postgres',
-    async inflict(members, config) {
-      await killNode(config, members.find((m) => m.kind === 'patroni' && m.role === 'replica' && m.name !== 'pg-analytics')!);
+    primaryLoss: false,
+    async inflict(members, cluster) {
+      await killNode(cluster.topology, members.find((m) => m.kind === 'patroni' && m.role === 'replica' && m.name !== 'pg-analytics')!);
     },
   },
   {
     name: 'analytics replica loss (SIGKILL)',
     engine: 'postgres',
-    async inflict(members, config) {
-      await killNode(config, members.find((m) => m.name === 'pg-analytics')!);
+    primaryLoss: false,
+    async inflict(members, cluster) {
+      await killNode(cluster.topology, members.find((m) => m.name === 'pg-analytics')!);
     },
   },
   {
     name: 'app instance killed (SIGKILL)',
     engine: 'postgres',
+    primaryLoss: false,
     async inflict(members) {
       process.kill(members.find((m) => m.name === 'app-b')!.pid!, 'SIGKILL');
     },
@@ -179,10 +185,13 @@ const FAULTS: Fault[] = [
   {
     name: 'app instance rolling restart (SIGTERM)',
     engine: 'postgres',
+    primaryLoss: false,
     async inflict(members) {
       // A rolling restart stops the instance and waits for it to go (it drains first) before
-      // starting it again.
-      await stopProcess(members.find((m) => m.name === 'app-c')!.pid!, 'SIGTERM');
+      // starting it again; one that has to be killed is not a rolling restart.
+      if ((await stopProcess(members.find((m) => m.name === 'app-c')!.pid!, 'SIGTERM')) === 'killed') {
+        throw new Error('app-c did not exit within 30 s of SIGTERM and had to be killed');
+      }
     },
   },
 ];
@@ -197,31 +206,20 @@ interface Round {
 }
 
 async function signIn(front: string, password: string): Promise<string> {
-  const res = await fetch(`${front}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password }),
-  });
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { accessToken: string }).accessToken;
-}
-
-/** The cluster under test: its settings, where each member listens, and its secrets. */
-interface Cluster {
-  config: Config;
-  nodes: Topology;
-  secrets: Secrets;
+  const res = await caller(front)('POST', '/api/v1/auth/login', { username: 'admin', password });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.accessToken as string;
 }
 
 /** A superuser session on the current primary, through zone a's HAProxy write port. */
-async function primary(cluster: Cluster): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port: cluster.nodes.haproxy[0]!.ports.write, user: 'postgres', password: cluster.secrets.postgresSuperuser, database: 'jivs' });
+async function primary(cluster: ClusterContext): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port: cluster.topology.haproxy[0]!.ports.write, user: 'postgres', password: cluster.secrets.postgresSuperuser, database: 'jivs' });
   await client.connect();
   return client;
 }
 
-async function runFault(fault: Fault, cluster: Cluster): Promise<Round> {
-  const { config, nodes, secrets } = cluster;
+async function runFault(fault: Fault, cluster: ClusterContext): Promise<Round> {
+  const { config, topology: nodes, secrets } = cluster;
   const members = await clusterStatus(config);
   const fronts = nodes.haproxy.map((h) => `http://127.0.0.1:${h.ports.front}`);
   const token = await signIn(fronts[0]!, secrets.adminPassword);
@@ -229,7 +227,7 @@ async function runFault(fault: Fault, cluster: Cluster): Promise<Round> {
   const stop = new AbortController();
   const load = runLoad({ baseUrls: fronts, token, rate: 15, signal: stop.signal });
   await sleep(3000);
-  await fault.inflict(members, config);
+  await fault.inflict(members, cluster);
   await sleep(6000);
   stop.abort();
   const [report, engine] = await Promise.all([load, probe.stop()]);
@@ -239,7 +237,7 @@ async function runFault(fault: Fault, cluster: Cluster): Promise<Round> {
 }
 
 /** Acknowledged API writes and engine probe rows that the primary does not hold. */
-async function lostWrites(cluster: Cluster, report: LoadReport, probeSeqs: number[]): Promise<number> {
+async function lostWrites(cluster: ClusterContext, report: LoadReport, probeSeqs: number[]): Promise<number> {
   const client = await primary(cluster);
   try {
     const names = new Set((await client.query<{ name: string }>('SELECT name FROM data_sources WHERE name = ANY($1)', [report.acknowledged])).rows.map((r) => r.name));
@@ -292,12 +290,6 @@ async function idleFootprint(members: MemberStatus[], seconds: number): Promise<
   return { cpuPercentOfMachine: Math.round(cpuPercentOfMachine * 10) / 10, pssMiB: Math.round(pssKiB / 1024), processes: pids.length };
 }
 
-interface Secrets {
-  adminPassword: string;
-  postgresSuperuser: string;
-  redis: string;
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'jivs-bench-failover-'));
   await chmod(dir, 0o755);
@@ -315,8 +307,7 @@ async function main(): Promise<void> {
   try {
     say(`bringing the cluster up in ${dir} ...`);
     await clusterUp(options);
-    const secrets = JSON.parse(await readFile(path.join(clusterDir, 'secrets.json'), 'utf8')) as Secrets;
-    const cluster: Cluster = { config, nodes: topology({ basePort: BASE_PORT, dir: clusterDir }), secrets };
+    const cluster = await clusterContext(config);
     const setup = await primary(cluster);
     await setup.query('CREATE TABLE IF NOT EXISTS bench_probe (seq integer PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())');
     await setup.end();
@@ -326,7 +317,7 @@ async function main(): Promise<void> {
     const idle = await idleFootprint(await clusterStatus(config), 30);
     say(`  idle: ${idle.cpuPercentOfMachine}% of the machine's CPU, ${idle.pssMiB} MiB PSS, ${idle.processes} processes`);
 
-    const results: Array<{ fault: string; rounds: Round[] }> = [];
+    const results: Array<{ fault: Fault; rounds: Round[] }> = [];
     for (const fault of FAULTS) {
       const rounds: Round[] = [];
       for (let i = 1; i <= ROUNDS; i++) {
@@ -337,7 +328,7 @@ async function main(): Promise<void> {
         await clusterUp({ ...options, onStep: () => undefined });
         await sleep(5000);
       }
-      results.push({ fault: fault.name, rounds });
+      results.push({ fault, rounds });
     }
 
     const stat = (rounds: Round[], key: keyof Round) => {
@@ -345,14 +336,17 @@ async function main(): Promise<void> {
       return { min: Math.min(...xs), median: median(xs), max: Math.max(...xs) };
     };
     const summary = results.map(({ fault, rounds }) => ({
-      fault,
+      fault: fault.name,
       rounds: rounds.length,
       engineOutageMs: stat(rounds, 'outageMs'),
       failedRequests: stat(rounds, 'failed'),
       apiP99Ms: stat(rounds, 'p99Ms'),
       apiMaxMs: stat(rounds, 'maxMs'),
       acknowledgedWritesLost: stat(rounds, 'lost'),
-      stallOverOutage: Math.round((median(rounds.map((r) => r.maxMs)) / Math.max(1, median(rounds.map((r) => r.outageMs)))) * 100) / 100,
+      // Null (printed "—") when the fault stops no engine writes: its "outage" is probe jitter.
+      stallOverOutage: fault.primaryLoss
+        ? Math.round((median(rounds.map((r) => r.maxMs)) / Math.max(1, median(rounds.map((r) => r.outageMs)))) * 100) / 100
+        : null,
     }));
     const out = { date: new Date().toISOString().slice(0, 10), machine: machine(), idle, faults: summary };
     if (args.json) {
@@ -364,7 +358,7 @@ async function main(): Promise<void> {
       console.log('| fault | engine write outage ms | failed API requests | API p99 ms | API max ms | acked writes lost | API stall / engine outage |');
       console.log('|---|---|---|---|---|---|---|');
       for (const s of summary) {
-        console.log(`| ${s.fault} | ${f(s.engineOutageMs)} | ${f(s.failedRequests)} | ${f(s.apiP99Ms)} | ${f(s.apiMaxMs)} | ${f(s.acknowledgedWritesLost)} | ${s.stallOverOutage} |`);
+        console.log(`| ${s.fault} | ${f(s.engineOutageMs)} | ${f(s.failedRequests)} | ${f(s.apiP99Ms)} | ${f(s.apiMaxMs)} | ${f(s.acknowledgedWritesLost)} | ${s.stallOverOutage ?? '—'} |`);
       }
     }
   } finally {

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/data/embedded-postgres.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
+import { caller, startServiceProcess, type ServiceProcess } from '../test/support/service-process.ts';
 
 export const { values: args } = parseArgs({
   options: {
@@ -117,18 +117,13 @@ export async function withService(bench: Bench, platformDsn: string, fn: (call: 
     JIVS_RATE_LIMITS_DEFAULT_POINTS: '1000000',
   });
   try {
-    const session = { token: '' };
+    let api = caller(service.url);
     const call: Call = async (method, url, body) => {
-      const res = await fetch(service.url + url, {
-        method,
-        headers: { ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const json = (await res.json()) as Record<string, any>;
-      if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
+      const res = await api(method, url, body);
+      if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as Record<string, any>;
     };
-    session.token = (await call('POST', '/api/v1/auth/login', { username: 'admin', password })).accessToken as string;
+    api = caller(service.url, (await call('POST', '/api/v1/auth/login', { username: 'admin', password })).accessToken as string);
     await fn(call, service);
     if (process.env.JIVS_TEST_LOG_LEVEL) process.stderr.write(service.output());
   } finally {

@@ -1,34 +1,33 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
-import { checkQueries, loadDashboards, panelQueries, queryJobs, variableQueries, type QueryCheck } from '../src/observability/dashboards.ts';
-import type { MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { loadRuleFile, ruleFiles } from '../src/observability/alert-rules.ts';
+import { checkQueries, loadDashboards, panelQueries, variableQueries, type QueryCheck } from '../src/observability/dashboards.ts';
+import { queryJobs } from '../src/observability/promql.ts';
+import { killNode, type MemberStatus } from '../src/ops/cluster/cluster.ts';
 import { isAlive } from '../src/ops/cluster/processes.ts';
-import { topology } from '../src/ops/cluster/topology.ts';
+import { loadClusterSecrets } from '../src/ops/cluster/secrets.ts';
+import { memberPorts, topology, type Topology } from '../src/ops/cluster/topology.ts';
 import { jivsCluster as jivs } from './support/cluster-cli.ts';
 import { caller } from './support/service-process.ts';
 import { waitFor } from './support/wait.ts';
-
-const DEPLOY = path.resolve(import.meta.dirname, '..', 'deploy', 'prometheus');
 
 const SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 
 /**
  * The rule groups of deploy/prometheus (rules/*.yml and recording.yml), read independently of
- * the cluster code, with their evaluation interval (none: the global one).
+ * the cluster code, with their evaluation interval (none: the global one). A missing or
+ * malformed file fails the test.
  */
 async function ruleGroups(): Promise<Array<{ name: string; seconds: number | undefined }>> {
-  const tiers = (await readdir(path.join(DEPLOY, 'rules')).catch(() => [] as string[])).filter((f) => f.endsWith('.yml'));
-  const files = [...tiers.map((f) => path.join(DEPLOY, 'rules', f)), path.join(DEPLOY, 'recording.yml')];
+  const { alerting, recording } = await ruleFiles();
   const groups: Array<{ name: string; seconds: number | undefined }> = [];
-  for (const file of files) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    for (const g of (parse(text ?? '{}') as { groups?: Array<{ name: string; interval?: string }> } | null)?.groups ?? []) {
+  for (const file of [...alerting, recording]) {
+    for (const g of (await loadRuleFile(file)).groups) {
       const [, n, unit] = /^(\d+)([smh])$/.exec(g.interval ?? '') ?? [];
       groups.push({ name: g.name, seconds: n && unit ? Number(n) * SECONDS[unit]! : undefined });
     }
@@ -57,18 +56,21 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
   let dir: string;
   let env: Record<string, string>;
   let base: number;
+  /** Where each member listens: the cluster's own topology for this base port. */
+  let nodes: Topology;
   let members: MemberStatus[] = [];
   const ofKind = (kind: string) => members.filter((m) => m.kind === kind);
   const named = (kind: string) => ofKind(kind).map((m) => m.name);
-  const gossipPorts = () => topology({ basePort: base, dir: path.join(dir, 'cluster') }).alertmanager.map((a) => a.ports.gossip!);
+  const gossipPorts = () => nodes.alertmanager.map((a) => a.ports.gossip!);
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'jivs-monitoring-'));
     await chmod(dir, 0o755); // the engines' own user must be able to enter it
-    // Bases 10000..16800: below Linux's ephemeral ports (32768+), where an engine's outgoing
-    // connection can hold one of ours; apart from the lifecycle test's 20000..39939 and the
-    // default 17000.
+    // Bases 10000..16800 (ports up to 16939): below Linux's ephemeral ports (32768+), where an
+    // engine's outgoing connection can hold one of ours; apart from the lifecycle test's
+    // 18000..29939 and the default base 17000.
     base = 10_000 + 200 * Math.floor(Math.random() * 35);
+    nodes = topology({ basePort: base, dir: path.join(dir, 'cluster') });
     env = {
       JIVS_DATA_DIR: dir,
       JIVS_CLUSTER_BASE_PORT: String(base),
@@ -92,8 +94,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
     await new Promise((resolve) => holder.close(resolve));
     assert.equal(refused.code, 1);
     assert.match(refused.error ?? '', new RegExp(`port ${gossip} for alertmanager-b is already in use`));
-    const started = (run: Awaited<ReturnType<typeof jivs>>) => run.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).length;
-    assert.equal(started(refused), 0, 'refused before anything starts');
+    assert.deepEqual(refused.started, [], 'refused before anything starts');
 
     const up = await jivs(env, 'up');
     assert.equal(up.code, 0, up.error);
@@ -102,7 +103,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
     assert.equal(status.code, 0, status.error);
     members = status.result.members as MemberStatus[];
     for (const m of members) assert.ok(m.running && m.healthy, `${m.name} is healthy (${m.detail ?? ''})`);
-    assert.equal(started(up), members.length);
+    assert.deepEqual([...up.started].sort(), members.map((m) => m.name).sort(), 'started every member');
     assert.deepEqual(named('prometheus'), ['prometheus-a', 'prometheus-b']);
     assert.deepEqual(named('alertmanager'), ['alertmanager-a', 'alertmanager-b']);
     const exporters = ofKind('exporter');
@@ -112,7 +113,10 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
     assert.deepEqual(watching('sentinel'), named('sentinel'), 'a redis_exporter per Sentinel');
     assert.deepEqual(watching('pgbouncer'), named('pgbouncer'), 'an exporter per PgBouncer');
     assert.deepEqual(watching('node'), ['node'], 'one node exporter');
-    assert.equal(new Set(members.map((m) => m.port)).size, members.length, 'no two members share a port');
+    assert.deepEqual(members.map((m) => m.name), nodes.all.map((m) => m.name), 'status lists every member of the topology');
+    // Every port of every member: client ports, further ports (HAProxy's, gossip, etcd peers) and PostgreSQL's.
+    const ports = nodes.all.flatMap(memberPorts);
+    assert.equal(new Set(ports).size, ports.length, 'no two members share a port');
   });
 
   it('both Prometheus scrape every target of every job, up, labelled with its member and zone', async () => {
@@ -237,14 +241,12 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
   it('pages when the Redis master and the Patroni leader die: Prometheus fires, Alertmanager routes, the app\'s inbox lists both', async () => {
     const redisMaster = ofKind('redis').find((m) => m.role === 'master')!;
     const leader = ofKind('patroni').find((m) => m.role === 'leader')!;
-    const postmaster = Number((await readFile(path.join(dir, 'cluster', leader.name, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
     // Both faults at once: their `for` durations and group waits overlap instead of adding up.
     process.kill(redisMaster.pid!, 'SIGKILL');
-    process.kill(leader.pid!, 'SIGKILL');
-    process.kill(postmaster, 'SIGKILL');
+    await killNode(nodes, leader);
 
-    const front = `http://127.0.0.1:${topology({ basePort: base, dir: path.join(dir, 'cluster') }).haproxy[0]!.ports.front}`;
-    const { adminPassword } = JSON.parse(await readFile(path.join(dir, 'cluster', 'secrets.json'), 'utf8')) as { adminPassword: string };
+    const front = `http://127.0.0.1:${nodes.haproxy[0]!.ports.front}`;
+    const { adminPassword } = await loadClusterSecrets(path.join(dir, 'cluster'));
     const login = await caller(front)('POST', '/api/v1/auth/login', { username: 'admin', password: adminPassword });
     assert.equal(login.status, 200, JSON.stringify(login.body));
     const api = caller(front, login.body.accessToken as string);
@@ -291,8 +293,7 @@ describe('jivs cluster: the monitoring tier (Prometheus x2, Alertmanager x2, exp
     // `up` brings both back (the old leader as a replica of the new primary, the old master as a replica).
     const again = await jivs(env, 'up');
     assert.equal(again.code, 0, again.error);
-    const restarted = again.lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).map((l) => String(l.message).split(' ')[1]);
-    assert.deepEqual(restarted.sort(), [leader.name, redisMaster.name].sort());
+    assert.deepEqual([...again.started].sort(), [leader.name, redisMaster.name].sort());
     members = again.result.members as MemberStatus[];
   });
 

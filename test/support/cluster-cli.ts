@@ -11,6 +11,8 @@ export interface ClusterCliRun {
   /** The result event; its shape depends on the command. */
   result?: any;
   error?: string;
+  /** The members it started, in order, from its `started <member> ...` steps. */
+  started: string[];
   lines: any[];
 }
 
@@ -32,6 +34,7 @@ export async function jivsCluster(env: Record<string, string>, ...args: string[]
     code: result.code,
     result: lines.find((l) => l.event === 'result'),
     error: lines.find((l) => l.event === 'error')?.message,
+    started: lines.filter((l) => l.event === 'step' && /^started /.test(l.message)).map((l) => String(l.message).split(' ')[1]!),
     lines,
   };
 }

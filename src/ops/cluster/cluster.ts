@@ -22,7 +22,7 @@ import { sentinelEngine } from './engines/sentinel.ts';
 import { isAlive, launch, stopProcess } from './processes.ts';
 import { loadClusterSecrets } from './secrets.ts';
 import { readState, withClusterLock, writeState, type ClusterState } from './state.ts';
-import { topology, type Member, type MemberKind } from './topology.ts';
+import { memberPorts, topology, type Member, type MemberKind, type Topology } from './topology.ts';
 
 const ENGINES: Record<MemberKind, Engine> = {
   etcd: etcdEngine,
@@ -42,7 +42,7 @@ const ENGINES: Record<MemberKind, Engine> = {
  * member could then fail to bind at random) and ports another process listens on.
  */
 async function checkPorts(cluster: ClusterContext, state: ClusterState): Promise<void> {
-  const ports = cluster.topology.all.flatMap((m) => [m.port, ...Object.values(m.ports)]);
+  const ports = cluster.topology.all.flatMap(memberPorts);
   const [low, high] = (await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '0 0')).trim().split(/\s+/).map(Number);
   const ephemeral = ports.filter((p) => p >= low! && p <= high!);
   if (ephemeral.length > 0) {
@@ -53,7 +53,7 @@ async function checkPorts(cluster: ClusterContext, state: ClusterState): Promise
   }
   for (const member of cluster.topology.all) {
     if (await isAlive(state.members[member.name]?.pid)) continue;
-    for (const port of [member.port, ...Object.values(member.ports)]) {
+    for (const port of memberPorts(member)) {
       if (!(await portFree(port))) {
         throw new Error(`port ${port} for ${member.name} is already in use by another process; stop it or set JIVS_CLUSTER_BASE_PORT`);
       }
@@ -86,7 +86,8 @@ export interface ClusterOptions {
   onStep?: (message: string) => void;
 }
 
-async function context(config: Config): Promise<ClusterContext> {
+/** The cluster of `config`: its directory (created if missing), topology and secrets. */
+export async function clusterContext(config: Config): Promise<ClusterContext> {
   const dir = path.resolve(config.cluster.dir ?? path.join(config.dataDir, 'cluster'));
   await mkdir(dir, { recursive: true, mode: 0o755 });
   return {
@@ -160,10 +161,14 @@ async function ensureRoles(cluster: ClusterContext): Promise<void> {
   }
 }
 
-/** Member → probe, with the replication lag of PostgreSQL nodes from Patroni's cluster view. */
-async function probeAll(cluster: ClusterContext, state: ClusterState): Promise<MemberStatus[]> {
+/**
+ * Member → probe, with the replication lag of PostgreSQL nodes from Patroni's cluster view;
+ * only the members of `kinds` when given.
+ */
+async function probeAll(cluster: ClusterContext, state: ClusterState, kinds?: readonly MemberKind[]): Promise<MemberStatus[]> {
+  const members = kinds ? cluster.topology.all.filter((m) => kinds.includes(m.kind)) : cluster.topology.all;
   const lags = new Map<string, number>();
-  for (const node of cluster.topology.postgres) {
+  for (const node of members.some((m) => m.kind === 'patroni') ? cluster.topology.postgres : []) {
     const view = await getJson<{ members?: Array<{ name: string; lag?: number | string }> }>(
       `http://127.0.0.1:${node.port}/cluster`,
     ).catch(() => undefined);
@@ -173,7 +178,7 @@ async function probeAll(cluster: ClusterContext, state: ClusterState): Promise<M
     }
   }
   return Promise.all(
-    cluster.topology.all.map(async (member) => {
+    members.map(async (member) => {
       const pid = state.members[member.name]?.pid ?? null;
       const running = await isAlive(pid ?? undefined);
       const probe: Probe = running ? await ENGINES[member.kind].probe(member, cluster) : { healthy: false, detail: 'not running' };
@@ -203,7 +208,7 @@ export async function clusterUp(options: ClusterOptions): Promise<{ dir: string;
   if (missing.length > 0) {
     throw new Error(`engines are missing: ${missing.join(', ')}; install them with: apt-get install -y ${missing.join(' ')} (or bash scripts/install-engines.sh)`);
   }
-  const cluster = await context(options.config);
+  const cluster = await clusterContext(options.config);
   const identity = await serviceIdentity(cluster.settings.osUser, options.log);
   if (identity) await checkTraversable(cluster.dir, identity);
   return withClusterLock(cluster.dir, 'up', async () => {
@@ -280,10 +285,24 @@ async function postmasterPid(member: Member): Promise<number | undefined> {
   return pid > 0 ? pid : undefined;
 }
 
+/**
+ * Node loss, for fault tests: SIGKILLs a PostgreSQL node's Patroni and its PostgreSQL together
+ * (Patroni alone would leave PostgreSQL running). `node` is the member as status reports it.
+ */
+export async function killNode(nodes: Topology, node: Pick<MemberStatus, 'name' | 'pid'>): Promise<void> {
+  const member = nodes.postgres.find((m) => m.name === node.name);
+  const postmaster = member && (await postmasterPid(member));
+  if (!node.pid || !postmaster) {
+    throw new Error(`${node.name} is not a running PostgreSQL node (Patroni pid ${node.pid}, postmaster pid ${postmaster})`);
+  }
+  process.kill(node.pid, 'SIGKILL');
+  process.kill(postmaster, 'SIGKILL');
+}
+
 /** `jivs cluster down`: stops what `up` started, by PID, in reverse order; `wipe` removes the data. */
 export async function clusterDown(options: ClusterOptions & { wipe: boolean }): Promise<{ stopped: string[] }> {
   const step = options.onStep ?? (() => undefined);
-  const cluster = await context(options.config);
+  const cluster = await clusterContext(options.config);
   return withClusterLock(cluster.dir, 'down', async () => {
     const state = await readState(cluster.dir);
     const stopped: string[] = [];
@@ -319,15 +338,28 @@ export async function clusterDown(options: ClusterOptions & { wipe: boolean }): 
   });
 }
 
-/** `jivs cluster status`: every member's role, zone, health, lag, PID and port. */
-export async function clusterStatus(config: Config): Promise<MemberStatus[]> {
-  const cluster = await context(config);
-  return probeAll(cluster, await readState(cluster.dir));
+/** `--kind patroni,redis`: member kinds, refusing an unknown one with the list of known ones. */
+export function parseMemberKinds(text: string): MemberKind[] {
+  const kinds = text.split(',').map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !(TIERS as string[]).includes(k));
+  if (unknown.length > 0 || kinds.length === 0) {
+    throw new Error(`unknown member kind ${unknown.join(', ') || '(none given)'}; kinds: ${TIERS.join(', ')}`);
+  }
+  return kinds as MemberKind[];
+}
+
+/**
+ * `jivs cluster status`: every member's role, zone, health, lag, PID and port; only those of
+ * `kinds` when given (a poll of Patroni then probes neither the exporters nor their /metrics).
+ */
+export async function clusterStatus(config: Config, filter: { kinds?: readonly MemberKind[] } = {}): Promise<MemberStatus[]> {
+  const cluster = await clusterContext(config);
+  return probeAll(cluster, await readState(cluster.dir), filter.kinds);
 }
 
 /** `jivs cluster logs`: the last lines of one member's log, or of every member's. */
 export async function clusterLogs(config: Config, member: string | undefined, lines: number): Promise<Record<string, string[]>> {
-  const cluster = await context(config);
+  const cluster = await clusterContext(config);
   const names = member ? [member] : cluster.topology.all.map((m) => m.name);
   const unknown = names.filter((n) => !cluster.topology.all.some((m) => m.name === n));
   if (unknown.length > 0) {

@@ -42,22 +42,27 @@ export function launch(
   }
 }
 
-/** Sends `signal`, waits up to `graceMs` for the process to go, then SIGKILLs it. */
-export async function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
-  if (!(await isAlive(pid))) return;
+/**
+ * Sends `signal` and waits up to `graceMs` for the process to go: 'exited' when it did (or was
+ * gone already), 'killed' when it had to be SIGKILLed after the grace.
+ */
+export async function stopProcess(pid: number, signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<'exited' | 'killed'> {
+  if (!(await isAlive(pid))) return 'exited';
   try {
     process.kill(pid, signal);
   } catch {
-    return;
+    return 'exited';
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await isAlive(pid))) return;
+    if (!(await isAlive(pid))) return 'exited';
     await sleep(100);
   }
   try {
     process.kill(pid, 'SIGKILL');
   } catch {
-    // already gone
+    // gone between the last check and the kill
+    return 'exited';
   }
+  return 'killed';
 }

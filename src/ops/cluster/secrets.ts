@@ -40,7 +40,11 @@ function generate(): ClusterSecrets {
 /** The cluster's secrets; ones a newer version added are generated and saved beside the existing ones. */
 export async function loadClusterSecrets(dir: string): Promise<ClusterSecrets> {
   const file = path.join(dir, 'secrets.json');
-  const text = await readFile(file, 'utf8').catch(() => '{}');
+  // No file yet: a new cluster. Any other error (permissions, I/O) must not pass for one.
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '{}';
+    throw e;
+  });
   let saved: Partial<ClusterSecrets>;
   try {
     saved = JSON.parse(text) as Partial<ClusterSecrets>;

@@ -128,3 +128,8 @@ export function topology({ basePort: b, dir }: TopologySettings) {
 }
 
 export type Topology = ReturnType<typeof topology>;
+
+/** Every port a member listens on: its client port, its further ports and, on a PostgreSQL node, PostgreSQL's. */
+export function memberPorts(member: Member): number[] {
+  return [member.port, ...Object.values(member.ports), ...('pgPort' in member && typeof member.pgPort === 'number' ? [member.pgPort] : [])];
+}

@@ -8,6 +8,9 @@ import { probeOrDown, tcpProbe } from './probes.ts';
 const zoneHaproxy = (member: Member, cluster: ClusterContext) =>
   cluster.topology.haproxy.find((h) => h.zone === member.zone)!;
 
+/** The alias of one PostgreSQL node: the app routes its reads itself, by each replica's lag. */
+export const nodeAlias = (node: string) => `jivs_${node.replaceAll('-', '_')}`;
+
 /**
  * The plan's PgBouncer (seed 000, 2.2.2) as a sidecar of each app instance, so it is never a
  * single point of failure: its databases are the plan's aliases, pointed at the zone's HAProxy
@@ -15,9 +18,6 @@ const zoneHaproxy = (member: Member, cluster: ClusterContext) =>
  * max_connections (100 → 20 per database, reserve 25 → 5). query_timeout is 0 instead of 30 s:
  * statement timeouts are set per role by the app, and bulk copies must not be cut at 30 s.
  */
-/** The alias of one PostgreSQL node: the app routes its reads itself, by each replica's lag. */
-export const nodeAlias = (node: string) => `jivs_${node.replaceAll('-', '_')}`;
-
 function pgbouncerConfig(member: Member, cluster: ClusterContext): string {
   const h = zoneHaproxy(member, cluster);
   const db = (port: number) => `host=127.0.0.1 port=${port} dbname=jivs pool_size=20`;
