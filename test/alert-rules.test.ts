@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -7,13 +6,14 @@ import { parse as parseYaml } from 'yaml';
 import {
   loadRuleFile,
   loadRules,
-  metricsUsedBy,
   PROMETHEUS_DIR,
   ruleFiles,
   scrapedMetricsUsedBy,
   type Alert,
   type Recording,
 } from '../src/observability/alert-rules.ts';
+import { queryMetrics } from '../src/observability/promql.ts';
+import { checkWith } from '../src/ops/cluster/engines/deploy.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -37,16 +37,6 @@ interface TestGroup {
   promql_expr_test?: Array<{ expr: string }>;
 }
 
-/** Runs promtool; resolves with its exit code and everything it printed. */
-function promtool(args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(PROMTOOL, args, { cwd: ROOT }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
-  });
-}
-
 describe('Prometheus alert rules', () => {
   let files: { alerting: string[]; recording: string };
   let alerts: Alert[];
@@ -66,16 +56,12 @@ describe('Prometheus alert rules', () => {
   });
 
   it('pass promtool check rules', async () => {
-    for (const file of [...files.alerting, files.recording]) {
-      const { code, output } = await promtool(['check', 'rules', file]);
-      assert.equal(code, 0, `promtool check rules ${path.relative(ROOT, file)}:\n${output}`);
-    }
+    for (const file of [...files.alerting, files.recording]) await checkWith(PROMTOOL, ['check', 'rules', file]);
   });
 
   it('pass every promtool test rules case', async () => {
     assert.ok(testFiles.length >= 5, `expected the tier and recording test files, found ${testFiles.length}`);
-    const results = await Promise.all(testFiles.map((file) => promtool(['test', 'rules', file])));
-    results.forEach(({ code, output }, i) => assert.equal(code, 0, `promtool test rules ${path.relative(ROOT, testFiles[i]!)}:\n${output}`));
+    await Promise.all(testFiles.map((file) => checkWith(PROMTOOL, ['test', 'rules', file])));
   });
 
   it("hold the plan's four tiers: at least 52 alerts, 12/15/18/7, one file and group each", async () => {
@@ -165,7 +151,7 @@ describe('Prometheus alert rules', () => {
   });
 
   it('check every recording rule with a promql_expr_test', () => {
-    const checked = new Set(groups.flatMap((g) => g.promql_expr_test ?? []).flatMap((t) => metricsUsedBy(t.expr)));
+    const checked = new Set(groups.flatMap((g) => g.promql_expr_test ?? []).flatMap((t) => queryMetrics(t.expr)));
     assert.deepEqual(
       recordings.map((r) => r.name).filter((name) => !checked.has(name)),
       [],

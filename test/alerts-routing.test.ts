@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml, stringify } from 'yaml';
 import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { loadRules, ruleFiles } from '../src/observability/alert-rules.ts';
 import { renderAlertmanagerConfig } from '../src/ops/cluster/engines/alertmanager.ts';
+import { checkWith, runTool } from '../src/ops/cluster/engines/deploy.ts';
 import type { ClusterContext } from '../src/ops/cluster/engine.ts';
 import { launch, stopProcess } from '../src/ops/cluster/processes.ts';
 import type { ClusterSecrets } from '../src/ops/cluster/secrets.ts';
@@ -19,7 +18,6 @@ import { checkTraversable, serviceIdentity } from '../src/ops/os-user.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 import { waitFor } from './support/wait.ts';
 
-const run = promisify(execFile);
 const DEPLOY = path.resolve(import.meta.dirname, '..', 'deploy', 'alertmanager');
 const LOCAL = path.join(DEPLOY, 'alertmanager.yml');
 const PRODUCTION = path.join(DEPLOY, 'production.yml');
@@ -51,16 +49,7 @@ async function renderLocal(frontPort: number): Promise<string> {
   return renderAlertmanagerConfig(await readFile(LOCAL, 'utf8'), cluster.topology.alertmanager[0]!, cluster);
 }
 
-/** amtool's exit status and what it printed. */
-async function amtool(args: string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await run('/usr/bin/amtool', args, { timeout: 30_000 });
-    return { ok: true, output: `${stdout}${stderr}` };
-  } catch (e) {
-    const { stdout = '', stderr = '' } = e as { stdout?: string; stderr?: string };
-    return { ok: false, output: `${stdout}${stderr}` };
-  }
-}
+const AMTOOL = '/usr/bin/amtool';
 
 interface Route {
   receiver?: string;
@@ -101,7 +90,7 @@ describe('Alertmanager configuration (deploy/alertmanager)', () => {
 
   it('passes amtool check-config, as the cluster renders it and as shipped for production', async () => {
     for (const file of Object.values(files)) {
-      const { ok, output } = await amtool(['check-config', file]);
+      const { ok, output } = await runTool(AMTOOL, ['check-config', file]);
       assert.ok(ok, `amtool check-config ${file}:\n${output}`);
       assert.match(output, /SUCCESS/);
     }
@@ -109,13 +98,12 @@ describe('Alertmanager configuration (deploy/alertmanager)', () => {
   });
 
   it('routes tier 1 to PagerDuty and Slack, tier 2 to Slack, tiers 3 and 4 to e-mail, in both files', async () => {
-    for (const [name, file] of Object.entries(files)) {
+    for (const file of Object.values(files)) {
       for (const [tier, receivers] of Object.entries(RECEIVERS_OF_TIER)) {
-        const { ok, output } = await amtool([
+        await checkWith(AMTOOL, [
           'config', 'routes', 'test', `--config.file=${file}`, `--verify.receivers=${receivers.join(',')}`,
           'alertname=AnyAlert', `tier=${tier}`, 'member=pg-a', 'zone=a',
         ]);
-        assert.ok(ok, `${name}, tier ${tier}: expected ${receivers.join(',')}, amtool says:\n${output}`);
       }
     }
   });

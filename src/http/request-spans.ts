@@ -1,8 +1,6 @@
-import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Tracing } from '../observability/tracing.ts';
-
-const spans = new WeakMap<IncomingMessage, Span>();
 
 /**
  * Wraps the HTTP server's request listener so that each request is one SERVER span and
@@ -15,7 +13,6 @@ export function tracedRequests(tracing: Tracing, listener: RequestListener): Req
     const parent = tracing.propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter);
     const method = req.method ?? 'GET';
     const span = tracing.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method } }, parent);
-    spans.set(req, span);
     const active = trace.setSpan(parent, span);
     // The body arrives in events of the socket, which began outside this request: bind both
     // emitters so their listeners (Fastify's body parser, its response hooks) run in the span.
@@ -31,9 +28,13 @@ export function tracedRequests(tracing: Tracing, listener: RequestListener): Req
   };
 }
 
-/** Names the request's span after its route template (`GET /api/v1/extractions/:id`), never the raw URL. */
-export function nameRequestSpan(req: IncomingMessage, method: string, route: string): void {
-  const span = spans.get(req);
+/**
+ * Names the request's span after its route template (`GET /api/v1/extractions/:id`), never the
+ * raw URL. Call it from an `onRequest` hook: hooks run inside the request's span, so it is the
+ * active one.
+ */
+export function nameRequestSpan(method: string, route: string): void {
+  const span = trace.getActiveSpan();
   span?.updateName(`${method} ${route}`);
   span?.setAttribute('http.route', route);
 }

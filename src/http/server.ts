@@ -73,7 +73,7 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
 
   // First of the hooks, so a request refused by a later one (401, 403, 429) is named too.
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.url) nameRequestSpan(request.raw, request.method, request.routeOptions.url);
+    if (request.routeOptions.url) nameRequestSpan(request.method, request.routeOptions.url);
   });
 
   // A route without a declared audience would be an accidental hole; refuse to start.

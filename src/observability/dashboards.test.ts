@@ -10,7 +10,7 @@ import {
   type Dashboard,
   type Panel,
 } from './dashboards.ts';
-import { queryJobs, querySelectors } from './promql.ts';
+import { GRAFANA_VARIABLE, queryJobs, querySelectors } from './promql.ts';
 
 const DIR = path.resolve(import.meta.dirname, '../../deploy/grafana/dashboards');
 
@@ -142,7 +142,10 @@ describe('the Grafana dashboards in deploy/grafana/dashboards', () => {
     for (const d of dashboards) {
       const defined = new Set([...(d.templating?.list.map((v) => v.name) ?? []), ...BUILT_INS]);
       for (const q of [...panelQueries(d), ...variableQueries(d)]) {
-        for (const [, name] of q.expr.matchAll(/\$\{?([a-zA-Z_]\w*)/g)) assert.ok(defined.has(name!), `${d.title} / ${q.panel}: $${name} is not defined`);
+        for (const m of q.expr.matchAll(GRAFANA_VARIABLE)) {
+          const name = m[1] ?? m[2] ?? m[3]!;
+          assert.ok(defined.has(name), `${d.title} / ${q.panel}: $${name} is not defined`);
+        }
         for (const s of querySelectors(q.expr)) {
           if (s.metric === 'ALERTS') continue;
           const job = s.matchers.find((m) => m.label === 'job');

@@ -1,15 +1,18 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { NOT_YET_EXPORTED as RULES_NOT_YET_EXPORTED } from './alert-rules.ts';
+import { NOT_YET_EXPORTED } from './alert-rules.ts';
 import { GRAFANA_VARIABLE as VARIABLE, placedMatchers, queryMetrics, stringLiteral } from './promql.ts';
 
+/** The metric a histogram or summary series belongs to (`x_bucket`, `x_sum`, `x_count` -> `x`). */
+const familyOf = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+
 /**
- * Every metric a live check lets a query come back empty for: not exported yet (the backup
- * metrics the rules share). Once the system exports one, it leaves the list (the live dashboard
- * test fails while an app metric it exports is still listed).
+ * True when `metric` (or the histogram it is a series of) is in `NOT_YET_EXPORTED`, the one list
+ * of metrics rules and dashboards read before the system exports them: a live check lets a query
+ * over only such metrics come back empty.
  */
-export const PENDING_METRICS: readonly string[] = Object.keys(RULES_NOT_YET_EXPORTED);
+export const notYetExported = (metric: string): boolean => Object.hasOwn(NOT_YET_EXPORTED, metric) || Object.hasOwn(NOT_YET_EXPORTED, familyOf(metric));
 
 /** Series Prometheus writes only while an alert is pending or firing: empty is their normal state. */
 const ALERT_SERIES = ['ALERTS', 'ALERTS_FOR_STATE'];
@@ -138,8 +141,6 @@ export function variableQueries(dashboard: Dashboard): PanelQuery[] {
 
 // --- Variable substitution -----------------------------------------------------------------
 
-/** The PromQL readers the live check's callers use, kept where they import them from. */
-export { queryJobs, queryMetrics } from './promql.ts';
 
 const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 /** Grafana's regex spelling of chosen values: `a`, or `(a|b)`. */
@@ -148,20 +149,17 @@ const alternation = (values: readonly string[]) => (values.length === 1 ? escape
 export interface SubstituteOptions {
   /** Selected values per template variable; a variable not given stands for All (`.*`). */
   values?: Record<string, readonly string[]>;
-  /** Values of Grafana's built-in interval variables; defaults to CHECK_INTERVALS. */
-  intervals?: Readonly<Record<string, string>>;
 }
 
 /**
  * What Grafana would send to Prometheus for `expr`: built-in intervals (`$__rate_interval`,
- * `$__range`, ...) become durations, and template variables in label matchers become regexes
- * (`zone="$zone"` turns into `zone=~".*"`, or `zone=~"(a|b)"` for chosen values), in any of
- * Grafana's spellings (`$v`, `${v}`, `${v:fmt}`, `[[v]]`). Capture references such as
- * `"$1"` in label_replace are left alone; a variable used outside a matcher that has no value is
- * left as written, so Prometheus reports it. Throws on text that is not PromQL.
+ * `$__range`, ...) become the durations of CHECK_INTERVALS, and template variables in label
+ * matchers become regexes (`zone="$zone"` turns into `zone=~".*"`, or `zone=~"(a|b)"` for chosen
+ * values), in any of Grafana's spellings (`$v`, `${v}`, `${v:fmt}`, `[[v]]`). Capture references
+ * such as `"$1"` in label_replace are left alone; a variable used outside a matcher that has no
+ * value is left as written, so Prometheus reports it. Throws on text that is not PromQL.
  */
 export function substituteVariables(expr: string, options: SubstituteOptions = {}): string {
-  const intervals = options.intervals ?? CHECK_INTERVALS;
   const values = options.values ?? {};
   const edits: Array<{ start: number; end: number; text: string }> = [];
 
@@ -175,7 +173,7 @@ export function substituteVariables(expr: string, options: SubstituteOptions = {
       out += regex ? literal : escapeRegex(literal);
       const name = m[1] ?? m[2] ?? m[3]!;
       const chosen = values[name];
-      out += name in intervals ? intervals[name] : chosen ? alternation(chosen) : '.*';
+      out += name in CHECK_INTERVALS ? CHECK_INTERVALS[name] : chosen ? alternation(chosen) : '.*';
       last = m.index + m[0].length;
     }
     const rest = matcher.value.slice(last);
@@ -196,7 +194,7 @@ export function substituteVariables(expr: string, options: SubstituteOptions = {
   function replaceOutside(text: string): string {
     return text.replace(VARIABLE, (whole: string, a?: string, b?: string, c?: string) => {
       const name = (a ?? b ?? c)!;
-      if (name in intervals) return intervals[name]!;
+      if (name in CHECK_INTERVALS) return CHECK_INTERVALS[name]!;
       const chosen = values[name];
       return chosen?.length === 1 ? chosen[0]! : whole;
     });
@@ -219,17 +217,8 @@ export interface QueryCheck extends PanelQuery {
   emptyAllowed: boolean;
 }
 
-export interface CheckOptions {
-  notYetExported?: readonly string[];
-  /** Evaluation time (Unix seconds); default now. */
-  time?: number;
-  substitute?: SubstituteOptions;
-  /** Queries in flight at once. */
-  concurrency?: number;
-}
-
-/** The metric a histogram or summary series belongs to (`x_bucket`, `x_sum`, `x_count` -> `x`). */
-const familyOf = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+/** Queries in flight at once. */
+const CONCURRENCY = 8;
 
 interface QueryAnswer {
   status: 'success' | 'error';
@@ -239,19 +228,18 @@ interface QueryAnswer {
 }
 
 /**
- * Runs every query through Prometheus's HTTP API (`/api/v1/query`) and reports, per query,
- * whether it parsed, failed, came back empty or returned data. Throws only when Prometheus
- * cannot be reached at all.
+ * Runs every query through Prometheus's HTTP API (`/api/v1/query`, now, variables as All) and
+ * reports, per query, whether it parsed, failed, came back empty or returned data. Throws only
+ * when Prometheus cannot be reached at all.
  */
-export async function checkQueries(prometheusUrl: string, queries: readonly PanelQuery[], options: CheckOptions = {}): Promise<QueryCheck[]> {
-  const allowedEmpty = new Set([...(options.notYetExported ?? PENDING_METRICS), ...ALERT_SERIES]);
+export async function checkQueries(prometheusUrl: string, queries: readonly PanelQuery[]): Promise<QueryCheck[]> {
   const endpoint = new URL('/api/v1/query', prometheusUrl);
   const results: QueryCheck[] = new Array<QueryCheck>(queries.length);
 
   /** The query to send and the metrics it reads; text the reader refuses goes as written, for Prometheus to judge. */
   const read = (expr: string) => {
     try {
-      return { query: substituteVariables(expr, options.substitute), metrics: queryMetrics(expr) };
+      return { query: substituteVariables(expr), metrics: queryMetrics(expr) };
     } catch {
       return { query: expr, metrics: [] };
     }
@@ -259,9 +247,8 @@ export async function checkQueries(prometheusUrl: string, queries: readonly Pane
 
   const checkOne = async (q: PanelQuery): Promise<QueryCheck> => {
     const { query, metrics } = read(q.expr);
-    const emptyAllowed = metrics.length > 0 && metrics.every((m) => allowedEmpty.has(m) || allowedEmpty.has(familyOf(m)));
+    const emptyAllowed = metrics.length > 0 && metrics.every((m) => notYetExported(m) || ALERT_SERIES.includes(m));
     const body = new URLSearchParams({ query });
-    if (options.time !== undefined) body.set('time', String(options.time));
     const res = await fetch(endpoint, { method: 'POST', body });
     const answer = (await res.json()) as QueryAnswer;
     const base = { ...q, query, metrics, emptyAllowed };
@@ -282,6 +269,6 @@ export async function checkQueries(prometheusUrl: string, queries: readonly Pane
       results[n] = await checkOne(queries[n]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return results;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { maskText, maskValue, REDACTED } from './masking.ts';
+import { isSecretKey, maskText, maskValue, REDACTED } from './masking.ts';
 
 describe('masking', () => {
   it('masks personal data inside free text', () => {
@@ -28,9 +28,35 @@ describe('masking', () => {
     assert.deepEqual(out, { user: 'bob', password: REDACTED, nested: { refreshToken: REDACTED, list: [{ apiKey: REDACTED }] }, count: 3 });
   });
 
-  it('keeps durations and sizes that are about secrets, not secrets themselves', () => {
-    const out = maskValue({ accessTokenTtlSeconds: 900, passwordMinLength: 12, tokenTtl: 60, secretKeyMs: 5, tokenSecret: 'x' });
-    assert.deepEqual(out, { accessTokenTtlSeconds: 900, passwordMinLength: 12, tokenTtl: 60, secretKeyMs: 5, tokenSecret: REDACTED });
+  it('keeps numbers that are durations and sizes about secrets, not secrets themselves', () => {
+    const out = maskValue({
+      accessTokenTtlSeconds: 900,
+      passwordMinLength: 12,
+      tokenTtl: 60,
+      secretKeyMs: 5,
+      refresh_token_ttl_seconds: 3600,
+      tokenSecret: 'x',
+      tokenCount: 'abc',
+      tokenms: 7,
+    });
+    assert.deepEqual(out, {
+      accessTokenTtlSeconds: 900,
+      passwordMinLength: 12,
+      tokenTtl: 60,
+      secretKeyMs: 5,
+      refresh_token_ttl_seconds: 3600,
+      tokenSecret: REDACTED,
+      tokenCount: REDACTED,
+      tokenms: REDACTED,
+    });
+  });
+
+  it('tells secret field names by name alone, whatever they end in', () => {
+    for (const key of ['apiKeyParams', 'cookieItems', 'secretTermsCount', 'accessTokenTtlSeconds', 'X-Api-Key']) {
+      assert.ok(isSecretKey(key), key);
+    }
+    assert.ok(!isSecretKey('timeoutSeconds'));
+    assert.deepEqual(maskValue({ apiKeyParams: 'k=abc123', cookieItems: ['sid=1'] }), { apiKeyParams: REDACTED, cookieItems: REDACTED });
   });
 
   it('keeps an error readable while masking its message', () => {

@@ -42,11 +42,18 @@ export function maskText(text: string): string {
   return out;
 }
 
-/** A duration, size or count about a secret (`accessTokenTtlSeconds`, `passwordMinLength`) is no secret. */
-const MEASURE_OF_SECRET = /(ttl|seconds|minutes|hours|days|ms|length|count|points)$/i;
-
 /** True for field names whose values are secrets whatever they contain. */
-export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key) && !MEASURE_OF_SECRET.test(key);
+export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key);
+
+/**
+ * A name ending in a unit or size word, camel-case or snake-case (`accessTokenTtlSeconds`,
+ * `password_min_length`). With a number under it, it is a duration, size or count about a secret,
+ * not a secret: `config --json` must show token TTLs. A string under it is still redacted.
+ */
+const MEASURE = /(?:Ttl|Seconds|Minutes|Hours|Days|Ms|Length|Count|Points|_(?:ttl|seconds|minutes|hours|days|ms|length|count|points))$/;
+
+const isSecretValue = (key: string, value: unknown): boolean =>
+  isSecretKey(key) && value !== undefined && value !== null && value !== '' && !(typeof value === 'number' && MEASURE.test(key));
 
 /** Deep copy of a log record with secrets removed and personal data masked. */
 export function maskValue(value: unknown, depth = 0): unknown {
@@ -59,7 +66,7 @@ export function maskValue(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => maskValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && v !== undefined && v !== null && v !== '' ? REDACTED : maskValue(v, depth + 1);
+    out[key] = isSecretValue(key, v) ? REDACTED : maskValue(v, depth + 1);
   }
   return out;
 }

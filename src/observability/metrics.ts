@@ -3,9 +3,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** The values of `cache_requests_total`'s `result` label. */
 export const CACHE_RESULTS = ['hit', 'miss', 'bypass'] as const;
 
-/** The values of `extractions_total`'s `event` label. */
-export const EXTRACTION_EVENTS = ['created', 'completed', 'failed', 'cancelled'] as const;
-
 /**
  * The service's Prometheus metrics, on a registry of its own so several instances can live in
  * one process (tests). Names follow the plan's alert rules and dashboards.
@@ -89,9 +86,8 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
-  startAtZero(metrics.extractions, labelCombinations({ event: EXTRACTION_EVENTS }));
-  startAtZero(metrics.authLogins, labelCombinations({ outcome: ['success', 'failure'] }));
-  startAtZero(metrics.rateLimited, labelCombinations({ limit: ['auth', 'default'] }));
+  // Extraction events are counted by both the service and the runner: neither owns the list.
+  startAtZero(metrics.extractions, labelCombinations({ event: ['created', 'completed', 'failed', 'cancelled'] }));
   return metrics;
 }
 

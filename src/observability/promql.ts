@@ -94,12 +94,6 @@ export interface Matcher {
   value: string;
 }
 
-/** A vector selector: metric name (if written before the braces) and matchers. */
-export interface Selector {
-  metric: string | undefined;
-  matchers: Matcher[];
-}
-
 /** Where a piece of the expression stands: `expr.slice(start, end)`. */
 export interface Span {
   start: number;
@@ -110,6 +104,12 @@ export interface Span {
 export interface PlacedMatcher extends Matcher {
   opAt: Span;
   valueAt: Span & { quote: string };
+}
+
+/** A vector selector: metric name (if written before the braces) and matchers. */
+export interface Selector {
+  metric: string | undefined;
+  matchers: PlacedMatcher[];
 }
 
 /** The `label op "value"` matchers between the `{` at `open` and its `}`. */
@@ -132,13 +132,14 @@ function readMatchers(tokens: Token[], open: number): { matchers: PlacedMatcher[
 }
 
 /**
- * Every vector selector of an expression, in order: not functions, aggregations, keywords, label
- * lists (after by/without/on/ignoring/group_*), strings, numbers, durations, range or subquery
- * brackets, or Grafana variables. Throws on text that is not PromQL rather than guessing.
+ * The vector selectors of a PromQL expression (metric names, label matchers), in order: not
+ * functions, aggregations, keywords, label lists (after by/without/on/ignoring/group_*), strings,
+ * numbers, durations, range or subquery brackets, or Grafana variables. Throws on text that is
+ * not PromQL rather than guessing.
  */
-function readSelectors(expr: string): Array<{ metric: string | undefined; matchers: PlacedMatcher[] }> {
+export function querySelectors(expr: string): Selector[] {
   const tokens = tokenize(expr);
-  const selectors: Array<{ metric: string | undefined; matchers: PlacedMatcher[] }> = [];
+  const selectors: Selector[] = [];
   let i = 0;
   while (i < tokens.length) {
     const token = tokens[i]!;
@@ -167,17 +168,9 @@ function readSelectors(expr: string): Array<{ metric: string | undefined; matche
   return selectors;
 }
 
-/** The vector selectors of a PromQL expression (metric names, label matchers). */
-export function querySelectors(expr: string): Selector[] {
-  return readSelectors(expr).map((s) => ({
-    metric: s.metric,
-    matchers: s.matchers.map(({ label, op, value }) => ({ label, op, value })),
-  }));
-}
-
 /** Every label matcher of every selector, with where its operator and value stand. */
 export function placedMatchers(expr: string): PlacedMatcher[] {
-  return readSelectors(expr).flatMap((s) => s.matchers);
+  return querySelectors(expr).flatMap((s) => s.matchers);
 }
 
 /**

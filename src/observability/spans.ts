@@ -10,16 +10,8 @@ export function markFailed(span: Span, error: unknown): void {
 
 /** Runs `fn` in the active span `name`, which ends when `fn` settles (failed if it throws). */
 export function inSpan<T>(tracer: Tracer, name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await fn(span);
-    } catch (e) {
-      markFailed(span, e);
-      throw e;
-    } finally {
-      span.end();
-    }
-  });
+  // The async wrapper turns a synchronous throw of `fn` into a rejection, so that span ends too.
+  return tracer.startActiveSpan(name, { attributes }, (span) => endWhenSettled(span, (async () => fn(span))()));
 }
 
 /**

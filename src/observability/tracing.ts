@@ -4,6 +4,7 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
@@ -33,8 +34,10 @@ const EXPORT_TIMEOUT_MS = 10_000;
  * Starts an instance's tracing. Sampling is ParentBased(TraceIdRatioBased(sampleRatio)): a new
  * trace is kept with probability `sampleRatio`, and a span with a parent (a `traceparent` header,
  * a job queued by a request) follows its parent's decision, so a trace is whole or absent.
- * Sampled spans go to `otlpEndpoint` over OTLP/HTTP (JSON) in batches; without an endpoint they
- * are dropped, but every span still has ids, so log lines carry `trace_id`/`span_id` either way.
+ * Sampled spans go to `otlpEndpoint` over OTLP/HTTP (JSON) in batches. Without an endpoint no span
+ * is sampled (AlwaysOff): nothing would receive it, and an unsampled span records nothing, so
+ * statements and commands make no spans at all (`dependencySpan`). Every span still has ids, so
+ * log lines carry `trace_id`/`span_id` either way.
  *
  * The provider is not registered globally: each instance (and each test app in one process)
  * has its own provider, sampler and exporter, reached through `AppContext.tracing`. Only the
@@ -52,7 +55,7 @@ export function startTracing(settings: Config['tracing'], instance: Config['inst
       'service.instance.id': instance.name,
       'cloud.availability_zone': instance.zone,
     }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    sampler: exporter ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }) : new AlwaysOffSampler(),
     spanProcessors: exporter ? [new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })] : [],
   });
   return {

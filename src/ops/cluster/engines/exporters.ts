@@ -1,8 +1,8 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterContext, Engine, LaunchSpec } from '../engine.ts';
 import type { ExporterJob, ExporterMember, Member } from '../topology.ts';
-import { copyIfPresent, DEPLOY_DIR } from './deploy.ts';
+import { DEPLOY_DIR } from './deploy.ts';
 import { probeOrDown } from './probes.ts';
 
 const isExporter = (m: Member): m is ExporterMember => m.kind === 'exporter';
@@ -15,13 +15,14 @@ const REACHES: Partial<Record<ExporterJob, string>> = { postgres: 'pg_up', redis
 
 const PGBOUNCER_EXPORTER = path.join(import.meta.dirname, 'pgbouncer-exporter.py');
 
-/** The rules' own postgres_exporter queries (per-index statistics), when deploy/ has them. */
+/** The rules' own postgres_exporter queries (per-index statistics). */
 const POSTGRES_QUERIES = path.join(DEPLOY_DIR, 'prometheus', 'postgres-exporter-queries.yml');
 
-async function extraQueries(member: ExporterMember): Promise<string[]> {
+/** A copy the engine user can read (the repository may not be). */
+async function copyQueries(member: ExporterMember): Promise<string> {
   const copy = path.join(member.dir, 'queries.yml');
-  await rm(copy, { force: true });
-  return (await copyIfPresent(POSTGRES_QUERIES, copy)) ? [`--extend.query-path=${copy}`] : [];
+  await copyFile(POSTGRES_QUERIES, copy);
+  return copy;
 }
 
 /** Passwords travel in the environment (readable only by the engine user), never on a command line. */
@@ -36,7 +37,7 @@ async function launchSpec(member: ExporterMember, cluster: ClusterContext): Prom
       const dsn = `postgresql://jivs_monitor:${encodeURIComponent(secrets.postgresMonitoring)}@127.0.0.1:${node.pgPort}/jivs?sslmode=disable`;
       return {
         command: '/usr/bin/prometheus-postgres-exporter',
-        args: [`--web.listen-address=${listen}`, ...(await extraQueries(member))],
+        args: [`--web.listen-address=${listen}`, `--extend.query-path=${await copyQueries(member)}`],
         env: { DATA_SOURCE_NAME: dsn },
         asEngineUser: true,
       };

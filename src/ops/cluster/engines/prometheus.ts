@@ -1,12 +1,11 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { PROMETHEUS_DIR, ruleFiles } from '../../../observability/alert-rules.ts';
 import type { ClusterContext, Engine } from '../engine.ts';
 import type { ExporterJob, Member, Topology } from '../topology.ts';
-import { checkWith, copyIfPresent, DEPLOY_DIR } from './deploy.ts';
+import { checkWith } from './deploy.ts';
 import { getJson, probeOrDown } from './probes.ts';
-
-const RULES_DIR = path.join(DEPLOY_DIR, 'prometheus');
 
 interface ScrapeJob {
   job: string;
@@ -37,7 +36,7 @@ function scrapeJobs(topology: Topology): ScrapeJob[] {
   ];
 }
 
-function prometheusConfig(cluster: ClusterContext, ruleFiles: string[]) {
+function prometheusConfig(cluster: ClusterContext, rules: string[]) {
   const interval = cluster.settings.scrapeIntervalSeconds;
   return {
     global: {
@@ -45,7 +44,7 @@ function prometheusConfig(cluster: ClusterContext, ruleFiles: string[]) {
       scrape_timeout: `${Math.min(interval, 10)}s`,
       evaluation_interval: `${interval}s`,
     },
-    rule_files: ruleFiles,
+    rule_files: rules,
     alerting: {
       alertmanagers: [{ static_configs: [{ targets: cluster.topology.alertmanager.map((a) => `127.0.0.1:${a.port}`) }] }],
     },
@@ -59,18 +58,23 @@ function prometheusConfig(cluster: ClusterContext, ruleFiles: string[]) {
   };
 }
 
-/** Copies deploy/prometheus/rules/*.yml and recording.yml, whichever exist, into the member's directory; returns the copies. */
+/**
+ * Copies the rule files (deploy/prometheus/rules/*.yml and recording.yml) into the member's
+ * directory, which the engine user can read (the repository may not be) and where an edit made
+ * while Prometheus runs is not half-loaded on a restart; returns the copies.
+ */
 async function copyRules(member: Member): Promise<string[]> {
   const into = path.join(member.dir, 'rules');
   await rm(into, { recursive: true, force: true });
   await mkdir(path.join(into, 'rules'), { recursive: true });
-  const tiers = await readdir(path.join(RULES_DIR, 'rules')).catch(() => [] as string[]);
-  const files = [...tiers.filter((f) => f.endsWith('.yml')).map((f) => path.join('rules', f)), 'recording.yml'];
-  const copied: string[] = [];
-  for (const file of files) {
-    if (await copyIfPresent(path.join(RULES_DIR, file), path.join(into, file))) copied.push(path.join(into, file));
-  }
-  return copied;
+  const { alerting, recording } = await ruleFiles();
+  return Promise.all(
+    [...alerting, recording].map(async (file) => {
+      const copy = path.join(into, path.relative(PROMETHEUS_DIR, file));
+      await copyFile(file, copy);
+      return copy;
+    }),
+  );
 }
 
 /** Prometheus x2, active-active: the same configuration, both scrape every target, evaluate every rule and alert to both Alertmanagers. */
