@@ -4,6 +4,7 @@ import { ConfigError } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import type { AppContext } from './context.ts';
 import { DatabaseRoles, type RoleDsns } from './data/database-roles.ts';
+import { dsnTarget } from './data/dsn.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './data/embedded-postgres.ts';
 import { migrate } from './data/migrate.ts';
 import { checkSentinels, connectRedis } from './data/redis.ts';
@@ -200,8 +201,7 @@ function explainPrimaryFailure(error: unknown, dsn: string): unknown {
           ? 'nothing answered there (within database.failoverBudgetMs)'
           : undefined;
   if (!why) return error;
-  const url = new URL(dsn);
-  const where = `${decodeURIComponent(url.username)}@${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  const where = `${decodeURIComponent(new URL(dsn).username)}@${dsnTarget(dsn)}`;
   return new Error(`JIVS_DATABASE_WRITE (database.write): cannot use ${where}: ${why} (${(error as Error).message}); fix the DSN or start that server`, {
     cause: error,
   });

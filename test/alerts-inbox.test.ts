@@ -153,13 +153,20 @@ describe('alert inbox', () => {
   });
 
   it('counts accepted notifications per receiver and status', async () => {
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
-    const value = (receiver: string, status: string) =>
-      Number(new RegExp(`^alert_notifications_received_total\\{receiver="${receiver}",status="${status}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
-    // Delivered above: pagerduty 2 firing (one is PostgreSQLPrimaryDown) and 1 resolved; slack 1 + 1 + 5 + 1 + 1 firing.
-    assert.equal(value('pagerduty', 'firing'), 2);
-    assert.equal(value('pagerduty', 'resolved'), 1);
-    assert.equal(value('slack', 'firing'), 9);
+    const counted = async () => {
+      const metrics = await (await fetch(`${t.url}/metrics`)).text();
+      const value = (receiver: string, status: string) =>
+        Number(new RegExp(`^alert_notifications_received_total\\{receiver="${receiver}",status="${status}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+      return [value('pagerduty', 'firing'), value('pagerduty', 'resolved'), value('slack', 'firing')];
+    };
+    const before = await counted();
+    const alert = { alertname: 'CountedAlert', fingerprint: 'c0c0c0c0c0c0c0c0', startsAt: '2025-03-05T00:00:00Z' };
+    assert.equal((await deliver(notification('pagerduty', [alert]))).status, 200);
+    assert.equal((await deliver(notification('pagerduty', [{ ...alert, status: 'resolved', endsAt: '2025-03-05T01:00:00Z' }]))).status, 200);
+    assert.equal((await deliver(notification('slack', [alert]), 'slack')).status, 200);
+    assert.equal((await deliver(notification('slack', [alert]), 'slack')).status, 200, 'a repeat is counted too');
+    const after = await counted();
+    assert.deepEqual(after.map((n, i) => n - before[i]!), [1, 1, 2]);
   });
 
   it('refuses a missing or wrong token with 401, a user\'s access token included, and stores nothing', async () => {

@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Config } from '../src/config/schema.ts';
 import { createAuthModule } from '../src/modules/auth/index.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
 import { startTestApp, type TestApp } from './support/app.ts';
 
 describe('first admin account', () => {
@@ -11,7 +12,8 @@ describe('first admin account', () => {
   /** The auth module of another instance on the same database, with other auth settings. */
   const instance = (auth: Partial<Config['auth']>) => {
     const ctx = t.app.ctx;
-    return createAuthModule({ ...ctx, config: { ...ctx.config, auth: { ...ctx.config.auth, ...auth } } });
+    // Its own metrics, as another instance has: one registry takes each metric once.
+    return createAuthModule({ ...ctx, metrics: createMetrics(), config: { ...ctx.config, auth: { ...ctx.config.auth, ...auth } } });
   };
   const query = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> => {
     const client = new pg.Client({ connectionString: t.dsn });

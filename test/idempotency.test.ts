@@ -18,7 +18,7 @@ describe('Idempotency-Key: a retried change is applied exactly once', () => {
     Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM data_sources WHERE name = $1', [name])).rows[0]!.n);
 
   before(async () => {
-    t = await startTestApp({ 'rateLimits.default.points': 10_000, 'rateLimits.auth.points': 50 });
+    t = await startTestApp({ 'rateLimits.default.points': 10_000, 'rateLimits.auth.points': 50, 'http.idempotencyKeyTtlHours': 36 });
     token = await t.login();
     db = new pg.Client({ connectionString: t.dsn });
     await db.connect();
@@ -133,9 +133,48 @@ describe('Idempotency-Key: a retried change is applied exactly once', () => {
     }
   });
 
-  it('documents the header in the OpenAPI description', async () => {
+  it('documents the header, with the configured key lifetime, in the OpenAPI description', async () => {
     const doc = await t.request('GET', '/openapi.json');
-    assert.match((doc.body as { info: { description: string } }).info.description, /Idempotency-Key/);
+    const description = (doc.body as { info: { description: string } }).info.description;
+    assert.match(description, /Idempotency-Key/);
+    assert.match(description, /kept 36 hours/);
+  });
+
+  it('stores no answer that holds tokens: a password change ignores the key', async () => {
+    const username = `idem-${randomUUID().slice(0, 8)}`;
+    const password = 'a first long passphrase 4711';
+    assert.equal((await t.request('POST', '/api/v1/users', { token, body: { username, password, role: 'analyst' } })).status, 201);
+    const own = await t.login(username, password);
+    const key = randomUUID();
+    const changed = await t.request('POST', '/api/v1/auth/password', {
+      token: own,
+      body: { currentPassword: password, newPassword: 'a second long passphrase 4712' },
+      headers: { 'idempotency-key': key },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const stored = await db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key]);
+    assert.equal(stored.rowCount, 0, 'the answer with its tokens is not kept');
+  });
+
+  it('keeps only a keyed fingerprint of a body, never a plain hash a password could be guessed from', async () => {
+    // The same request on an instance with another key: a plain hash would be equal.
+    const other = await startTestApp({ 'rateLimits.auth.points': 50 });
+    try {
+      const key = randomUUID();
+      const fingerprints: string[] = [];
+      for (const [app, dsn] of [[t, t.dsn], [other, other.dsn]] as const) {
+        const sent = await app.request('POST', '/api/v1/sources', { token: await app.login(), body: source(`idem-${key}`), headers: { 'idempotency-key': key } });
+        assert.equal(sent.status, 201);
+        const client = new pg.Client({ connectionString: dsn });
+        await client.connect();
+        const { rows } = await client.query<{ fingerprint: string }>('SELECT fingerprint FROM idempotency_keys WHERE key = $1', [key]);
+        await client.end();
+        fingerprints.push(rows[0]!.fingerprint);
+      }
+      assert.notEqual(fingerprints[0], fingerprints[1]);
+    } finally {
+      await other.close();
+    }
   });
 
 });

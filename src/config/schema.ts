@@ -198,7 +198,7 @@ export const configSchema = z.strictObject({
       /**
        * Patroni DCS timings; loop_wait + 2 × retry_timeout must not exceed ttl. A dead leader's
        * key lives ttl seconds, so ttl bounds the write outage of a node loss: 8 s brings it under
-       * the 10 s goal (ttl 10 measured 10.6-11.5 s) while leaving 3 s for a slow etcd round trip.
+       * the 10 s goal (ttl 10: 10.6-11.1 s in docs/benchmarks.md) while leaving 3 s for a slow etcd round trip.
        */
       ttlSeconds: z.number().int().min(5).default(8),
       loopWaitSeconds: z.number().int().min(1).default(2),

@@ -126,10 +126,16 @@ export class CommitInDoubtError extends Error {
   readonly isCommitInDoubt = true;
 }
 
+export const isCommitInDoubt = (e: unknown): e is CommitInDoubtError =>
+  e instanceof Error && (e as Partial<CommitInDoubtError>).isCommitInDoubt === true;
+
 /** No replica may take analytics and the primary is not allowed to (database.analyticsFallbackToPrimary). */
 export class NoAnalyticsNodeError extends Error {
   readonly isNoAnalyticsNode = true;
 }
+
+export const isNoAnalyticsNode = (e: unknown): e is NoAnalyticsNodeError =>
+  e instanceof Error && (e as Partial<NoAnalyticsNodeError>).isNoAnalyticsNode === true;
 
 /**
  * The three database roles of the plan: writes (and read-your-writes) on `write`, ordinary
@@ -145,7 +151,8 @@ export class DatabaseRoles {
   readonly #monitor: ReplicaMonitor | undefined;
   readonly #analyticsFallbackToPrimary: boolean;
   readonly #log: Logger;
-  #next = 0;
+  /** Where a read goes when no replica is in rotation: a read pool on the primary, else the write pool. */
+  readonly #primaryRead: pg.Pool;
 
   readonly #failover: RetryPolicy;
   readonly #watches: Array<ReturnType<typeof watchPool>> = [];
@@ -173,6 +180,7 @@ export class DatabaseRoles {
     this.write = pool('write', dsns.write);
     const reads = replicas.length > 0 ? replicas : [dsns.write];
     this.#reads = reads.map((d, i) => pool('read', d, reads.length > 1 ? `read${i + 1}` : 'read'));
+    this.#primaryRead = replicas.length > 0 ? this.write : this.#reads[0]!;
     this.#analytics = pool('analytics', dsns.analytics);
     this.#analyticsFallbackToPrimary = settings.analyticsFallbackToPrimary;
     // Replicas are watched only when there are some: in embedded mode every role is the primary.
@@ -197,8 +205,7 @@ export class DatabaseRoles {
    * is retried elsewhere.
    */
   read(): pg.Pool {
-    if (!this.#monitor) return this.#reads[this.#next++ % this.#reads.length]!;
-    return this.#routedRead;
+    return this.#monitor ? this.#routedRead : this.#primaryRead;
   }
 
   /** Where analytics runs now: the analytics replica, else a read replica, else (if allowed) the primary. */
@@ -222,16 +229,22 @@ export class DatabaseRoles {
       // Only query() is routed; anything else (options, counts) is the first read pool's, without
       // moving the round-robin on.
       if (prop !== 'query') return Reflect.get(this.#reads[0]!, prop) as unknown;
-      return (...args: unknown[]) =>
-        this.#failover.execute(async () => {
-          const pool = this.#monitor?.nextRead() ?? this.write;
+      // Each replica in rotation gets one try; a replica that has lost its server leaves the
+      // rotation and the next one is asked. The primary comes last, and its pool waits a
+      // failover out by itself (no retry around it: that would multiply the failover budget).
+      return async (...args: unknown[]) => {
+        for (let tries = this.#reads.length; tries > 0; tries--) {
+          const pool = this.#monitor!.nextRead();
+          if (!pool) break;
           try {
             return await (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
           } catch (e) {
-            this.#monitor?.reportFailure(pool, e);
-            throw e;
+            if (!isPrimaryUnavailable(e)) throw e;
+            this.#monitor!.reportFailure(pool, e);
           }
-        });
+        }
+        return (this.#primaryRead.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      };
     },
   });
 
@@ -266,7 +279,12 @@ export class DatabaseRoles {
   async afterCommit(fn: () => Promise<void>): Promise<void> {
     const shared = this.#shared.getStore();
     if (shared?.open) shared.committed.push(fn);
-    else await fn().catch((error: unknown) => this.#log.warn({ error }, 'after-commit work failed'));
+    else await this.#afterCommitted(fn);
+  }
+
+  /** Runs work queued for after a commit; a failure is logged, never thrown (the change is saved). */
+  async #afterCommitted(fn: () => Promise<void>): Promise<void> {
+    await fn().catch((error: unknown) => this.#log.warn({ error }, 'after-commit work failed'));
   }
 
   #joined(): pg.PoolClient | undefined {
@@ -287,7 +305,7 @@ export class DatabaseRoles {
         shared.open = false;
         committing = true;
         await client.query('COMMIT');
-        for (const fn of shared.committed) await fn().catch((error: unknown) => this.#log.warn({ error }, 'after-commit work failed'));
+        for (const fn of shared.committed) await this.#afterCommitted(fn);
         return result;
       } catch (e) {
         shared.open = false;

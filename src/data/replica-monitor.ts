@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.ts';
 import { isPrimaryUnavailable } from '../resilience/database-failover.ts';
 import { withinMs } from '../resilience/time-limit.ts';
 import { sqlFiles } from './sql.ts';
+import { dsnTarget } from './dsn.ts';
 
 const SQL = sqlFiles(import.meta.dirname, ['primary-wal-position', 'replica-state']);
 
@@ -191,7 +192,4 @@ export class ReplicaMonitor {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-function targetOf(pool: pg.Pool): string {
-  const url = new URL(pool.options.connectionString ?? 'postgres://unknown');
-  return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
-}
+const targetOf = (pool: pg.Pool): string => dsnTarget(pool.options.connectionString ?? 'postgres://unknown');

@@ -21,6 +21,11 @@ declare module 'fastify' {
     access?: Access;
     /** `auth` applies the strict per-client and per-account limit of sign-in endpoints. */
     rateLimit?: 'auth' | 'default' | 'none';
+    /**
+     * False for a signed-in change whose answer must not be stored for replay (it holds
+     * tokens): it then ignores `Idempotency-Key`.
+     */
+    idempotent?: false;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -51,3 +56,8 @@ export const CAN = {
   /** The alert inbox: what Alertmanager delivered. */
   readAlerts: ['admin', 'operator', 'auditor'],
 } as const satisfies Record<string, readonly Role[]>;
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization ? /^Bearer\s+(\S+)$/i.exec(authorization)?.[1] : undefined;
+}

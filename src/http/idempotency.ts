@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { canonicalJson } from '../data/canonical-json.ts';
@@ -39,6 +39,9 @@ interface Answer {
  */
 export function idempotent(ctx: AppContext, handler: RouteHandlerMethod): RouteHandlerMethod {
   const ttlSeconds = ctx.config.http.idempotencyKeyTtlHours * 3600;
+  // Bodies may hold passwords (a new user's): the stored fingerprint is keyed, so it cannot be
+  // tested against guesses by whoever reads the table.
+  const fingerprintKey = Buffer.from(hkdfSync('sha256', ctx.secrets.jwtKey, '', 'jivs idempotency fingerprint', 32));
   return async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
     const key = request.headers['idempotency-key'];
     if (key === undefined || !request.principal) return handler.call(this, request, reply);
@@ -47,7 +50,7 @@ export function idempotent(ctx: AppContext, handler: RouteHandlerMethod): RouteH
     }
     const principal = request.principal.userId;
     const url = request.url;
-    const fingerprint = createHash('sha256')
+    const fingerprint = createHmac('sha256', fingerprintKey)
       .update(`${request.method} ${url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
 

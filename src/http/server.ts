@@ -20,11 +20,11 @@ import {
 } from 'fastify-type-provider-zod';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AppContext } from '../context.ts';
-import { CommitInDoubtError, NoAnalyticsNodeError } from '../data/database-roles.ts';
+import { isCommitInDoubt, isNoAnalyticsNode } from '../data/database-roles.ts';
 import { isPrimaryUnavailable } from '../resilience/database-failover.ts';
 import { named } from '../observability/logger.ts';
 import { outcomeOf } from '../observability/metrics.ts';
-import { type Access, type Principal } from './access.ts';
+import { bearerToken, type Access, type Principal } from './access.ts';
 import { badRequest, forbidden, isHttpError, unauthorized } from './errors.ts';
 import { idempotent, IDEMPOTENT_METHODS } from './idempotency.ts';
 import { createRateLimits } from './rate-limits.ts';
@@ -77,14 +77,16 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
   });
 
   // A route without a declared audience would be an accidental hole; refuse to start.
-  // Signed-in changes accept an Idempotency-Key (sign-in itself is not kept: its answer holds tokens).
+  // Signed-in changes accept an Idempotency-Key, unless the route opts out (its answer holds
+  // tokens); public ones (sign-in, refresh) never do.
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (access === undefined && !route.url.startsWith('/docs')) {
       throw new Error(`route ${route.method.toString()} ${route.url} declares no access policy`);
     }
     const methods = [route.method].flat();
-    if (access !== 'public' && access !== undefined && methods.some((m) => IDEMPOTENT_METHODS.has(m))) {
+    const keepsAnswers = access !== 'public' && access !== undefined && route.config?.idempotent !== false;
+    if (keepsAnswers && methods.some((m) => IDEMPOTENT_METHODS.has(m))) {
       route.handler = idempotent(ctx, route.handler);
     }
   });
@@ -114,7 +116,8 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
           'Sign in at POST /api/v1/auth/login and send the access token as `Authorization: Bearer <token>`. ' +
           'Signed-in POST, PUT, PATCH and DELETE requests accept an `Idempotency-Key` header (1-255 visible ASCII ' +
           'characters): a request retried with the same key is applied once and answered with the first answer ' +
-          '(header `Idempotent-Replayed: true`); the same key with a different request gets 422. Keys are kept 24 hours.',
+          '(header `Idempotent-Replayed: true`); the same key with a different request gets 422. Keys are kept ' +
+          `${ctx.config.http.idempotencyKeyTtlHours} hours. A password change ignores the header: its answer holds tokens.`,
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
@@ -162,10 +165,9 @@ export async function buildServer(ctx: AppContext, parts: ServerParts): Promise<
     }
     const access: Access | undefined = request.routeOptions.config.access;
     if (access !== 'public' && access !== undefined) {
-      const header = request.headers.authorization;
-      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-      if (!match?.[1]) throw unauthorized();
-      request.principal = await parts.verifyAccessToken(match[1]);
+      const token = bearerToken(request.headers.authorization);
+      if (!token) throw unauthorized();
+      request.principal = await parts.verifyAccessToken(token);
       if (access !== 'authenticated' && !access.includes(request.principal.role)) {
         throw forbidden(
           `your role ${request.principal.role} may not do this; it needs one of: ${access.join(', ')}`,
@@ -245,10 +247,10 @@ function decodeURIComponentSafe(url: string): string {
 
 /** What to tell a client whose request met a database that could not serve it, if it did. */
 function unavailableMessage(error: Error): string | undefined {
-  if (error instanceof CommitInDoubtError) {
+  if (isCommitInDoubt(error)) {
     return 'the database went away while saving this change, so it may or may not have been saved; retry with the same Idempotency-Key to be sure it is applied once';
   }
-  if (error instanceof NoAnalyticsNodeError) return error.message;
+  if (isNoAnalyticsNode(error)) return error.message;
   if (isPrimaryUnavailable(error)) {
     return 'the database is unavailable (longer than the failover budget); retry shortly — with the same Idempotency-Key for changes';
   }

@@ -51,7 +51,7 @@ export function createRedisGuard(redis: RedisConnections | undefined, metrics: M
   breaker.onStateChange((to) => {
     state.set({ dependency: 'redis' }, STATE_VALUE[to]);
     transitions.inc({ dependency: 'redis', to: stateName(to) });
-    log.warn({ dependency: 'redis', state: CircuitState[to] }, `redis circuit breaker is now ${CircuitState[to].toLowerCase()}`);
+    log.warn({ dependency: 'redis', state: CircuitState[to] }, `redis circuit breaker is now ${stateName(to)}`);
   });
   return {
     enabled: redis !== undefined,
@@ -66,7 +66,7 @@ export function createRedisGuard(redis: RedisConnections | undefined, metrics: M
       }
     },
     get state(): string {
-      return CircuitState[breaker.state].toLowerCase();
+      return stateName(breaker.state);
     },
   };
 }

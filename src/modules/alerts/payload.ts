@@ -3,7 +3,8 @@ import { hasControlCharacters, nameText } from '../../http/text.ts';
 import { storableText } from '../audit/canonical.ts';
 
 // Alertmanager adds fields across versions (truncatedAlerts came in 0.22): the payload and its
-// alerts accept fields they do not know, and validate those they do.
+// alerts accept fields they do not know and drop them (z.object strips: one a newer
+// Alertmanager added may hold what jsonb refuses), and validate those they do.
 
 /** Label and annotation names: anything visible (Alertmanager 0.27 allows UTF-8 names), storable in jsonb. */
 const labelName = z
@@ -30,7 +31,7 @@ const isZeroTime = (s: string) => new Date(s).getUTCFullYear() === 1;
 
 const status = z.enum(['firing', 'resolved']);
 
-const alert = z.looseObject({
+const alert = z.object({
   status,
   labels: labelSet,
   annotations: labelSet.default({}),
@@ -41,7 +42,7 @@ const alert = z.looseObject({
 });
 
 /** The body of Alertmanager's webhook notification (version 4, Alertmanager 0.x). */
-export const webhookPayload = z.looseObject({
+export const webhookPayload = z.object({
   version: z.literal('4', { message: 'must be "4" (the webhook payload format of Alertmanager 0.x)' }),
   groupKey: z.string().min(1).max(8192).transform(storableText),
   truncatedAlerts: z.number().int().min(0).default(0),

@@ -37,20 +37,11 @@ export function createAlertStore(ctx: AppContext) {
   return {
     /** Stores the alerts of a notification; answers how many were new (the rest were repeats). */
     async add(notification: WebhookPayload): Promise<number> {
-      // Only the validated fields: one a newer Alertmanager added may hold what jsonb refuses.
-      const alerts = notification.alerts.map(({ status, fingerprint, labels, annotations, startsAt, endsAt, generatorURL }) => ({
-        status,
-        fingerprint,
-        labels,
-        annotations,
-        startsAt,
-        endsAt,
-        generatorURL,
-      }));
+      // The validated fields only: the schema dropped any others.
       const { rowCount } = await ctx.db.write.query(SQL['insert-alerts'], [
         notification.receiver,
         notification.groupKey,
-        JSON.stringify(alerts),
+        JSON.stringify(notification.alerts),
       ]);
       return rowCount ?? 0;
     },

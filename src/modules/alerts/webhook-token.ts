@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bearerToken } from '../../http/access.ts';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -8,7 +9,6 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * cannot find the token a character at a time.
  */
 export function bearerMatches(authorization: string | undefined, expected: string): boolean {
-  const match = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization) : null;
-  if (!match?.[1]) return false;
-  return timingSafeEqual(digest(match[1]), digest(expected));
+  const token = bearerToken(authorization);
+  return token !== undefined && timingSafeEqual(digest(token), digest(expected));
 }

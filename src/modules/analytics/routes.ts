@@ -9,11 +9,29 @@ const GROUPS: FigureGroup[] = ['extractions', 'migrations', 'quality', 'complian
 const period = z.strictObject({ days: z.coerce.number().int().min(1).max(3650).default(30) });
 
 /**
- * /api/v1/analytics: dashboard figures, each request through the analytics bulkhead; with Redis,
- * a figure group is computed at most once per cache TTL across all instances.
+ * /api/v1/analytics: dashboard figures; with Redis, a figure group is computed at most once per
+ * cache TTL across all instances. Only computing takes a place in the analytics bulkhead (one
+ * per request, for whatever it must compute): cached figures are answered even while the pool
+ * is full.
  */
 export function analyticsRoutes(figures: Figures, bulkhead: AnalyticsBulkhead, cache: RedisCache): Routes {
-  const figure = (group: FigureGroup, days: number) => cache.get<unknown>(`${group}:${days}`, () => figures[group](days));
+  const key = (group: FigureGroup, days: number) => `${group}:${days}`;
+  /** The groups' figures, in order: cached ones as they are, the rest computed in one bulkhead place. */
+  const figuresOf = async (groups: FigureGroup[], days: number): Promise<unknown[]> => {
+    const found = await Promise.all(groups.map((g) => cache.lookup<unknown>(key(g, days))));
+    const missing = groups.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found;
+    const computed = await bulkhead.run(() =>
+      Promise.all(
+        missing.map(async (g) => {
+          const value = await figures[g](days);
+          await cache.store(key(g, days), value);
+          return value;
+        }),
+      ),
+    );
+    return found.map((value) => value ?? computed.shift());
+  };
   return async (app) => {
     const tags = ['analytics'];
     app.get(
@@ -24,7 +42,7 @@ export function analyticsRoutes(figures: Figures, bulkhead: AnalyticsBulkhead, c
       },
       async (request) => {
         const days = request.query.days;
-        const values = await bulkhead.run(() => Promise.all(GROUPS.map((g) => figure(g, days))));
+        const values = await figuresOf(GROUPS, days);
         return { periodDays: days, ...Object.fromEntries(GROUPS.map((g, i) => [g, values[i]])) };
       },
     );
@@ -36,7 +54,8 @@ export function analyticsRoutes(figures: Figures, bulkhead: AnalyticsBulkhead, c
           schema: { tags, summary: `The ${group} figures over the last \`days\` days`, querystring: period },
         },
         async (request) => {
-          return { periodDays: request.query.days, [group]: await bulkhead.run(() => figure(group, request.query.days)) };
+          const [values] = await figuresOf([group], request.query.days);
+          return { periodDays: request.query.days, [group]: values };
         },
       );
     }

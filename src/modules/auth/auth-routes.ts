@@ -62,8 +62,9 @@ export function authRoutes(sessions: Sessions, users: Users): FastifyPluginCallb
     app.post(
       '/api/v1/auth/password',
       {
-        // The sign-in limit: this endpoint also checks a password.
-        config: { access: 'authenticated', rateLimit: 'auth' },
+        // The sign-in limit: this endpoint also checks a password. Not kept for replay: its
+        // answer holds new tokens.
+        config: { access: 'authenticated', rateLimit: 'auth', idempotent: false },
         schema: {
           tags: TAGS,
           summary: 'Change your password',

@@ -6,6 +6,7 @@ import { ensureAdmin } from './bootstrap-admin.ts';
 import { sessionMetrics } from './metrics.ts';
 import { createSessions } from './sessions.ts';
 import { userRoutes } from './user-routes.ts';
+import { createTokenCache } from './token-cache.ts';
 import { createUsers } from './users.ts';
 
 export interface AuthModule {
@@ -17,8 +18,10 @@ export interface AuthModule {
 
 /** Users, passwords, tokens and their HTTP endpoints. */
 export function createAuthModule(ctx: AppContext): AuthModule {
-  const sessions = createSessions(ctx);
-  const users = createUsers(ctx);
+  // One cache for both: sign-ins read it, sign-outs and user changes invalidate it.
+  const cache = createTokenCache(ctx);
+  const sessions = createSessions(ctx, cache);
+  const users = createUsers(ctx, cache);
   sessionMetrics(ctx);
   return {
     routes: async (app) => {

@@ -6,8 +6,6 @@ const sql = sqlFiles(import.meta.dirname, ['count-active-sessions']);
 
 /** `active_sessions`: sign-ins whose refresh token is still usable, counted when Prometheus scrapes. */
 export function sessionMetrics(ctx: AppContext): void {
-  // Once per registry: several auth modules may share one context (tests).
-  if (ctx.metrics.registry.getSingleMetric('active_sessions')) return;
   new Gauge({
     name: 'active_sessions',
     help: 'Sign-ins with a refresh token that is neither expired, replaced nor revoked (all instances)',

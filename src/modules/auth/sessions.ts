@@ -5,9 +5,10 @@ import type { Principal } from '../../http/access.ts';
 import { conflict, forbidden, unauthorized, unprocessable } from '../../http/errors.ts';
 import { sqlFiles } from '../../data/sql.ts';
 import { named } from '../../observability/logger.ts';
+import { startAtZero } from '../../observability/metrics.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword, verifyDummyPassword, verifyPassword } from './passwords.ts';
-import { createTokenCache, type TokenFacts } from './token-cache.ts';
+import type { TokenCache, TokenFacts } from './token-cache.ts';
 import { createAccessTokens, hashRefreshToken, newRefreshToken, type TokenSubject } from './tokens.ts';
 
 /** What a successful sign-in, refresh or password change returns. */
@@ -76,10 +77,9 @@ const REFRESH_REFUSALS: Record<Exclude<RefreshOutcome['kind'], 'ok'>, string> = 
  * from the database's clock_timestamp() taken after that lock, so "issued before the password
  * change" is decided by one clock, to the millisecond.
  */
-export function createSessions(ctx: AppContext) {
+export function createSessions(ctx: AppContext, cache: TokenCache) {
   const log = named(ctx.log, 'auth');
   const db = ctx.db;
-  const cache = createTokenCache(ctx);
   const accessTokens = createAccessTokens(ctx.secrets.jwtKey, ctx.config.auth.accessTokenTtlSeconds);
   const refreshTtlSeconds = ctx.config.auth.refreshTokenTtlSeconds;
 
@@ -135,6 +135,7 @@ export function createSessions(ctx: AppContext) {
     return session;
   }
 
+  startAtZero(ctx.metrics.authLogins, [{ outcome: 'success' }, { outcome: 'failure' }]);
   return {
     async login(username: string, password: string): Promise<Session> {
       try {

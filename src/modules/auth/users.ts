@@ -5,7 +5,7 @@ import { sqlFiles } from '../../data/sql.ts';
 import { named } from '../../observability/logger.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
-import { createTokenCache } from './token-cache.ts';
+import type { TokenCache } from './token-cache.ts';
 
 /** A user as the API shows it: never the password hash. */
 export interface User {
@@ -54,10 +54,9 @@ const toUser = (row: UserRow): User => ({
  * The user accounts an administrator manages. Queries use the write pool: user data is small
  * and an administrator expects to see a change they just made.
  */
-export function createUsers(ctx: AppContext) {
+export function createUsers(ctx: AppContext, cache: TokenCache) {
   const log = named(ctx.log, 'auth');
   const db = ctx.db;
-  const cache = createTokenCache(ctx);
 
   function requireUuid(id: string): void {
     if (!UUID.test(id)) throw notFound('user', id);
