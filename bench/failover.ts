@@ -11,7 +11,7 @@
  * other faults have no write outage to compare with ("—").
  * Also prints the idle CPU and memory (PSS) of the whole topology.
  *
- *   npm run bench:failover [-- --rounds 3] [--json]
+ *   npm run bench:failover [-- --rounds 3] [--fault 'node loss'] [--json]
  */
 import { readdir, readFile, rm, mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { createLogger } from '../src/observability/logger.ts';
-import { clusterContext, clusterDown, clusterStatus, clusterUp, killNode, type MemberStatus } from '../src/ops/cluster/cluster.ts';
+import { clusterContext, clusterDown, clusterLogs, clusterStatus, clusterUp, killNode, type MemberStatus } from '../src/ops/cluster/cluster.ts';
 import type { ClusterContext } from '../src/ops/cluster/engine.ts';
 import { stopProcess } from '../src/ops/cluster/processes.ts';
 import type { Topology } from '../src/ops/cluster/topology.ts';
@@ -218,6 +218,14 @@ async function primary(cluster: ClusterContext): Promise<pg.Client> {
   return client;
 }
 
+/** The lines the app instances logged for one request. */
+async function requestLog(config: Config, requestId: string): Promise<string[]> {
+  const logs = await clusterLogs(config, undefined, 5000);
+  return Object.entries(logs)
+    .filter(([name]) => name.startsWith('app-'))
+    .flatMap(([name, lines]) => lines.filter((l) => l.includes(`"request_id":"${requestId}"`)).map((l) => `${name}: ${l}`));
+}
+
 async function runFault(fault: Fault, cluster: ClusterContext): Promise<Round> {
   const { config, topology: nodes, secrets } = cluster;
   const members = await clusterStatus(config);
@@ -232,7 +240,12 @@ async function runFault(fault: Fault, cluster: ClusterContext): Promise<Round> {
   stop.abort();
   const [report, engine] = await Promise.all([load, probe.stop()]);
   const lost = await lostWrites(cluster, report, engine.acknowledged);
-  for (const f of report.failures.slice(0, 5)) say(`  failed: ${f.kind} at ${f.at}: ${f.status ?? 'no answer'} ${f.error}`);
+  for (const f of report.failures.slice(0, 5)) {
+    say(`  failed: ${f.kind} at ${f.at}: ${f.status ?? 'no answer'} ${f.error}`);
+    // The instance's own account of it: the log lines of that request (the cluster is wiped at the end).
+    const requestId = /"requestId":"([^"]+)"/.exec(f.error ?? '')?.[1];
+    if (requestId) for (const line of await requestLog(config, requestId)) say(`    ${line}`);
+  }
   return { outageMs: engine.outageMs, failed: report.failures.length, p99Ms: report.latencyMs.p99, maxMs: report.latencyMs.max, lost, requests: report.requests };
 }
 
@@ -318,7 +331,7 @@ async function main(): Promise<void> {
     say(`  idle: ${idle.cpuPercentOfMachine}% of the machine's CPU, ${idle.pssMiB} MiB PSS, ${idle.processes} processes`);
 
     const results: Array<{ fault: Fault; rounds: Round[] }> = [];
-    for (const fault of FAULTS) {
+    for (const fault of FAULTS.filter((f) => args.fault === undefined || f.name.includes(args.fault))) {
       const rounds: Round[] = [];
       for (let i = 1; i <= ROUNDS; i++) {
         say(`${fault.name}: round ${i}/${ROUNDS} ...`);

@@ -17,6 +17,8 @@ export const { values: args } = parseArgs({
     rows: { type: 'string', default: '1000000' },
     rounds: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    /** bench:failover: only the faults whose name contains this text. */
+    fault: { type: 'string' },
   },
 });
 export const ROWS = Number(args.rows);
