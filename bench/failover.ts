@@ -218,12 +218,14 @@ async function primary(cluster: ClusterContext): Promise<pg.Client> {
   return client;
 }
 
-/** The lines the app instances logged for one request. */
-async function requestLog(config: Config, requestId: string): Promise<string[]> {
-  const logs = await clusterLogs(config, undefined, 5000);
-  return Object.entries(logs)
-    .filter(([name]) => name.startsWith('app-'))
-    .flatMap(([name, lines]) => lines.filter((l) => l.includes(`"request_id":"${requestId}"`)).map((l) => `${name}: ${l}`));
+/** The lines the app instances logged for one request (their whole logs: a failover writes many). */
+async function requestLog(cluster: ClusterContext, requestId: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const app of cluster.topology.app) {
+    const log = (await clusterLogs(cluster.config, app.name, Infinity))[app.name] ?? [];
+    lines.push(...log.filter((l) => l.includes(`"request_id":"${requestId}"`)).map((l) => `${app.name}: ${l}`));
+  }
+  return lines;
 }
 
 async function runFault(fault: Fault, cluster: ClusterContext): Promise<Round> {
@@ -244,7 +246,7 @@ async function runFault(fault: Fault, cluster: ClusterContext): Promise<Round> {
     say(`  failed: ${f.kind} at ${f.at}: ${f.status ?? 'no answer'} ${f.error}`);
     // The instance's own account of it: the log lines of that request (the cluster is wiped at the end).
     const requestId = /"requestId":"([^"]+)"/.exec(f.error ?? '')?.[1];
-    if (requestId) for (const line of await requestLog(config, requestId)) say(`    ${line}`);
+    if (requestId) for (const line of await requestLog(cluster, requestId)) say(`    ${line}`);
   }
   return { outageMs: engine.outageMs, failed: report.failures.length, p99Ms: report.latencyMs.p99, maxMs: report.latencyMs.max, lost, requests: report.requests };
 }
