@@ -13,6 +13,7 @@ describe('database failover policy', () => {
       withCode('cannot execute INSERT in a read-only transaction', '25006'),
       withCode('pgbouncer cannot connect to server', '08P01'),
       new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
     ]) {
       assert.ok(isPrimaryUnavailable(e), e.message);
     }

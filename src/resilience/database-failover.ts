@@ -5,7 +5,10 @@ import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockati
 // read-only server — a node Patroni is demoting or has not finished promoting (25006).
 const FAILOVER_SQLSTATE = /^(08|57P0[123]$|25006$)/;
 const FAILOVER_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
-const FAILOVER_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|server conn crashed|cannot connect to server|server closed the connection/i;
+// "encountered a connection error": pg's answer to a statement on a connection the server dropped
+// while it was idle in our hands (between two statements of a transaction).
+const FAILOVER_MESSAGE =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|server conn crashed|cannot connect to server|server closed the connection|encountered a connection error/i;
 
 /** True when an error says the database went away or cannot write now (a failover), not that the request was wrong. */
 export function isPrimaryUnavailable(error: unknown): boolean {
